@@ -1,0 +1,47 @@
+# Every target sets itself up: a fresh clone needs only `make bench` or `make test`.
+SHELL := /bin/bash
+PY := .venv/bin/python
+STAMP := .venv/.installed
+SUITE ?= default
+METHODS ?= all
+SEEDS ?= 1
+JOBS ?= 2
+OUT ?= results/latest
+# With CUDA: the CUDA build of torch. Without: torch==2.13.0, which on this machine is a local
+# CPU wheel (elsewhere set TORCH_INDEX=https://download.pytorch.org/whl/cpu to avoid the CUDA build).
+TORCH_INDEX ?=
+
+.PHONY: setup bench test test-all train perf lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv .venv
+	if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then \
+	  $(PY) -m pip install -q torch; \
+	else \
+	  $(PY) -m pip install -q torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)); \
+	fi
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+bench: setup
+	$(PY) -m bench run --suite $(SUITE) --methods $(METHODS) --seeds $(SEEDS) --n-jobs $(JOBS) --out $(OUT)
+
+test: setup
+	$(PY) -m pytest -q -m "not slow"
+
+test-all: setup
+	$(PY) -m pytest -q
+
+train: setup
+	$(PY) -m methods.tabscm.train --config methods/tabscm/configs/$(or $(MODEL),tabscm).yaml
+
+perf: setup
+	$(PY) -m bench.perf --out results/perf
+
+lint: setup
+	$(PY) -m compileall -q bench methods datasets tests
+
+clean:
+	rm -rf .venv results/latest

@@ -1,0 +1,2 @@
+"""The harness: jobs, runner, store, metrics, diagnostics, leaderboard, plots and report."""
+__version__ = "0.1.0"

@@ -1,0 +1,9 @@
+"""Datasets: the Dataset contract, the SCM generator, named suites, Sachs and user CSVs."""
+from .base import DataError, Dataset, Observations
+from .registry import (DatasetRef, dataset_ref, describe_suites, list_datasets, list_suites,
+                       load_dataset, load_suite, register_dataset, register_suite, suite_refs)
+from . import suites as _suites  # noqa: F401  (registers the synthetic suites)
+
+__all__ = ["DataError", "Dataset", "DatasetRef", "Observations", "dataset_ref", "describe_suites",
+           "list_datasets", "list_suites", "load_dataset", "load_suite", "register_dataset",
+           "register_suite", "suite_refs"]

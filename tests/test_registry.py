@@ -1,0 +1,65 @@
+import numpy as np
+import pytest
+
+import methods
+from methods import Method, Prediction, register
+
+
+def test_builtin_baselines_registered():
+    names = methods.list_methods()
+    for n in ["empty", "random", "abs-corr", "partial-corr", "varsort", "r2sort"]:
+        assert n in names
+
+
+def test_typo_suggests_nearest_name():
+    with pytest.raises(KeyError, match="did you mean 'abs-corr'"):
+        methods.get_method("abs-cor")
+
+
+def test_duplicate_name_rejected():
+    with pytest.raises(ValueError, match="already registered"):
+        @register("empty")
+        class Other(Method):
+            def fit(self, obs):
+                return None
+
+
+def test_import_path_method():
+    m = methods.get_method("tests.test_registry:Diagonalish", k=2)
+    assert m.get_params() == {"k": 2}
+    assert isinstance(m, Diagonalish)
+    assert methods.method_class("tests.test_registry:Diagonalish").name
+
+
+def test_bad_import_path_is_clear():
+    with pytest.raises(KeyError, match="cannot import method"):
+        methods.get_method("nosuchmodule.x:Y")
+
+
+def test_bad_params_are_clear():
+    with pytest.raises(ValueError, match="bad parameters for method 'random'"):
+        methods.get_method("random", nonsense=1)
+
+
+def test_entry_point_group_is_read(monkeypatch):
+    from importlib.metadata import EntryPoint
+
+    import methods.registry as reg
+
+    ep = EntryPoint(name="ep-method", value="tests.test_registry:Diagonalish", group=reg.ENTRY_POINT_GROUP)
+    monkeypatch.setattr(reg, "entry_points", lambda group: [ep] if group == reg.ENTRY_POINT_GROUP else [])
+    monkeypatch.setattr(reg, "_discovered", False)
+    monkeypatch.setattr(reg, "_REGISTRY", dict(reg._REGISTRY))
+    assert "ep-method" in reg.list_methods()
+    assert reg.method_class("ep-method") is Diagonalish
+
+
+class Diagonalish(Method):
+    """A method outside the registry, named by import path."""
+
+    def __init__(self, k: int = 1):
+        self.k = k
+
+    def fit(self, obs):
+        d = obs.d
+        return Prediction.from_graph(np.eye(d, k=self.k, dtype=int), info=self.describe())
