@@ -1,0 +1,398 @@
+"""Train a TabSCM model from a config file.
+
+    python -m methods.tabscm.train --config methods/tabscm/configs/tabscm.yaml [--out DIR] [--steps N] [--resume]
+
+Training data are drawn fresh every step from ``datasets.generator.generate`` with seeds
+``>= datasets.suites.TRAINING_SEED_BASE`` (suites stay below it). Within that range:
+training seeds ``TRAIN_BASE + k`` (k = running dataset count), the fixed validation set
+``VAL_BASE + k`` and the held-out test block ``TEST_BASE + k`` never overlap.
+
+Every ``val_every`` optimizer steps the loss AND validation AUROC, AUPRC, F1 (probability > 0.5)
+and the spread of predicted probabilities are appended to ``<out>/<name>_log.csv``; at the end
+``<out>/<name>_curves.png`` shows loss and AUROC (twin axes), gradient norms, probability spread
+and logit histograms. ``<out>/<name>.pt`` holds the shipped weights (+ ``<name>.json`` sidecar);
+``<out>/<name>.resume.pt`` adds the optimizer state for ``--resume``.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from datasets.generator import NONLINEAR, SCMSpec, generate
+from datasets.suites import TRAINING_SEED_BASE
+
+TRAIN_BASE = TRAINING_SEED_BASE
+VAL_BASE = TRAINING_SEED_BASE + 500_000_000
+TEST_BASE = TRAINING_SEED_BASE + 600_000_000
+TRAIN_SEED_LIMIT = VAL_BASE  # training seeds stay below the validation block
+HIST_EDGES = np.linspace(-12.0, 12.0, 49)
+LOG_FIELDS = ["step", "datasets_seen", "wall_s", "lr", "loss", "grad_norm", "val_loss", "val_auroc",
+              "val_auprc", "val_f1", "val_skeleton_auroc", "val_orientation", "prob_mean", "prob_std",
+              "prob_min", "prob_max", "val_n_pred_edges", "val_n_true_edges"]
+
+
+def code_version() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).parent, timeout=5).stdout.strip() or "unknown"
+    except Exception:
+        return "unknown"
+
+
+def load_config(path) -> dict:
+    with open(path) as f:
+        cfg = yaml.safe_load(f)
+    cfg["_config_path"] = str(path)
+    return cfg
+
+
+# ------------------------------------------------------------------ data
+
+def sample_spec(rng: np.random.Generator, data: dict, d: int | None = None, n: int | None = None) -> SCMSpec:
+    """One training/validation spec from the training distribution (the config's ``data``)."""
+    d = d if d is not None else int(rng.integers(data["d"][0], data["d"][1] + 1))
+    n = n if n is not None else int(rng.integers(data["n"][0], data["n"][1] + 1))
+    dens = {}
+    if rng.random() < data.get("edge_prob_share", 0.5):
+        dens["edge_prob"] = float(rng.uniform(*data["edge_prob"]))
+    else:
+        dens["expected_degree"] = float(rng.uniform(*data["expected_degree"]))
+    mech = "linear" if rng.random() < data.get("linear_share", 0.5) else str(rng.choice(data.get("nonlinear", NONLINEAR)))
+    share, targets = 0.0, None
+    if rng.random() < data.get("intervention_prob", 0.5):
+        share = float(rng.uniform(*data["intervention_share"]))
+        targets = int(rng.integers(1, max(1, d // 4) + 1))
+    return SCMSpec(d=d, n=n, graph="er", mechanism=mech, noise=data.get("noise", "gaussian"),
+                   intervention_share=share, n_targets=targets, scaling=data.get("scaling", "zscore"), **dens)
+
+
+def draw(seed: int, data: dict, d: int | None = None, n: int | None = None):
+    """(X [n, d], mask [n, d] float, A [d, d]) for one seed."""
+    spec = sample_spec(np.random.default_rng([seed, 7]), data, d, n)
+    ds = generate(spec, seed)
+    M = ds.interventions if ds.interventions is not None else np.zeros(ds.X.shape, dtype=bool)
+    return ds.X.astype(np.float32), M.astype(np.float32), ds.graph.astype(np.float32)
+
+
+def subsample_rows(X, M, rows: int | None, rng: np.random.Generator):
+    if rows is None or X.shape[0] <= rows:
+        return X, M
+    idx = np.sort(rng.choice(X.shape[0], size=rows, replace=False))
+    return X[idx], M[idx]
+
+
+def make_batch(step: int, micro: int, cfg: dict):
+    """B datasets sharing one d and n (so they stack), seeds fixed by (step, micro)."""
+    import torch
+
+    data, opt = cfg["data"], cfg["optim"]
+    B = opt["batch"]
+    rng = np.random.default_rng([TRAIN_BASE, step, micro])
+    d = int(rng.integers(data["d"][0], data["d"][1] + 1))
+    n = int(rng.integers(data["n"][0], data["n"][1] + 1))
+    first = TRAIN_BASE + (step * opt.get("accum", 1) + micro) * B
+    if first + B >= TRAIN_SEED_LIMIT:
+        raise RuntimeError("training ran out of its seed block")
+    Xs, Ms, As = [], [], []
+    for k in range(B):
+        X, M, A = draw(first + k, data, d, n)
+        X, M = subsample_rows(X, M, data.get("train_rows"), rng)
+        Xs.append(X), Ms.append(M), As.append(A)
+    return (torch.from_numpy(np.stack(Xs)), torch.from_numpy(np.stack(Ms)), torch.from_numpy(np.stack(As)))
+
+
+def validation_set(cfg: dict):
+    """The fixed held-out set: seeds VAL_BASE .. VAL_BASE + val_size - 1."""
+    return [draw(VAL_BASE + k, cfg["data"]) for k in range(cfg["train"]["val_size"])]
+
+
+# ------------------------------------------------------------------ model plumbing
+
+def forward(model, X, M, cfg, rng=None):
+    """Edge logits [B, d, d] and (for the seed arch) intervention logits [B, d]."""
+    import torch
+
+    from .model import zscore
+
+    X = zscore(X)
+    arch = cfg["model"]["arch"]
+    if arch == "seed":
+        return model(X, M)
+    m = cfg["model"].get("sample_rows", 64)
+    n = X.shape[1]
+    if rng is None:
+        idx = torch.arange(min(m, n))
+    else:
+        idx = torch.from_numpy(np.sort(rng.choice(n, size=min(m, n), replace=False)))
+    return model(X, M, X[:, idx], M[:, idx]), None
+
+
+def compute_loss(logits, aux_logits, A, M, cfg):
+    import torch
+
+    from .model import acyclicity, bce_loss, focal_loss
+
+    lc = cfg["loss"]
+    d = A.shape[-1]
+    w = (1 - torch.eye(d, dtype=A.dtype, device=A.device)).expand_as(A)
+    if lc["kind"] == "focal":
+        loss = focal_loss(logits, A, w, lc.get("alpha", 0.25), lc.get("gamma", 3.0))
+    else:
+        loss = bce_loss(logits, A, w, lc.get("pos_weight"))
+    if aux_logits is not None and lc.get("aux_weight", 0):
+        target = (M.amax(dim=1) > 0).to(logits.dtype)
+        loss = loss + lc["aux_weight"] * torch.nn.functional.binary_cross_entropy_with_logits(aux_logits, target)
+    if lc.get("acyclicity", 0):
+        loss = loss + lc["acyclicity"] * acyclicity(torch.sigmoid(logits))
+    return loss
+
+
+def evaluate_val(model, val, cfg, device) -> tuple[dict, np.ndarray]:
+    """Mean per-dataset metrics on the fixed validation set, and a histogram of its logits."""
+    import torch
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    model.eval()
+    rows, all_p, all_l = [], [], []
+    infer_rows = cfg["data"].get("train_rows")
+    with torch.no_grad():
+        for k, (X, M, A) in enumerate(val):
+            Xr, Mr = subsample_rows(X, M, infer_rows, np.random.default_rng(k))
+            logits, aux = forward(model, torch.from_numpy(Xr)[None].to(device),
+                                  torch.from_numpy(Mr)[None].to(device), cfg)
+            At = torch.from_numpy(A)[None].to(device)
+            vloss = float(compute_loss(logits.float(), None if aux is None else aux.float(), At,
+                                       torch.from_numpy(Mr)[None].to(device), cfg))
+            L = logits[0].float().cpu().numpy().astype(np.float64)
+            d = L.shape[0]
+            off = ~np.eye(d, dtype=bool)
+            P = 1 / (1 + np.exp(-L))
+            y, s = A[off] > 0, P[off]
+            tp, npred, ntrue = float((y & (s > 0.5)).sum()), float((s > 0.5).sum()), float(y.sum())
+            prec = tp / npred if npred else 0.0
+            rec = tp / ntrue if ntrue else 1.0
+            r = {"val_loss": vloss, "val_f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
+                 "val_n_pred_edges": npred, "val_n_true_edges": ntrue}
+            if 0 < y.sum() < y.size:
+                r["val_auroc"] = roc_auc_score(y, s)
+                r["val_auprc"] = average_precision_score(y, s)
+                skel = ((A + A.T) > 0)[np.triu_indices(d, 1)]
+                ssk = np.maximum(P, P.T)[np.triu_indices(d, 1)]
+                if 0 < skel.sum() < skel.size:
+                    r["val_skeleton_auroc"] = roc_auc_score(skel, ssk)
+                ii, jj = np.nonzero(A)
+                r["val_orientation"] = float(np.mean((P[ii, jj] > P[jj, ii]) + 0.5 * (P[ii, jj] == P[jj, ii])))
+            rows.append(r)
+            all_p.append(s), all_l.append(L[off])
+    model.train()
+    keys = {k for r in rows for k in r}
+    out = {k: float(np.mean([r[k] for r in rows if k in r])) for k in keys}
+    p = np.concatenate(all_p)
+    out.update(prob_mean=float(p.mean()), prob_std=float(p.std()), prob_min=float(p.min()),
+               prob_max=float(p.max()))
+    hist = np.histogram(np.clip(np.concatenate(all_l), HIST_EDGES[0], HIST_EDGES[-1]), HIST_EDGES)[0]
+    return out, hist
+
+
+# ------------------------------------------------------------------ checkpoints
+
+def save_checkpoint(path: Path, model, cfg, step, meta, optimizer=None, dtype="float32"):
+    import torch
+
+    sd = {k: (v.to(getattr(torch, dtype)) if v.is_floating_point() else v).cpu()
+          for k, v in model.state_dict().items()}
+    clean_cfg = {k: v for k, v in cfg.items() if not k.startswith("_")}
+    obj = {"format": "tabscm-checkpoint/1", "state_dict": sd, "config": clean_cfg, "step": int(step),
+           "meta": meta}
+    if optimizer is not None:
+        obj["optimizer"] = optimizer.state_dict()
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save(obj, tmp)
+    tmp.replace(path)
+
+
+def _plot(out: Path, name: str, log_rows: list[dict], hists: list[tuple[int, list[int]]]):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def col(k):
+        xs = [float(r["step"]) for r in log_rows if r.get(k) not in (None, "")]
+        ys = [float(r[k]) for r in log_rows if r.get(k) not in (None, "")]
+        return xs, ys
+
+    fig, ax = plt.subplots(2, 2, figsize=(12, 8))
+    a = ax[0, 0]
+    a.plot(*col("loss"), color="tab:blue", alpha=0.6, label="train loss")
+    a.plot(*col("val_loss"), color="tab:cyan", marker=".", label="val loss")
+    a.set_xlabel("optimizer step"), a.set_ylabel("loss"), a.set_yscale("log")
+    b = a.twinx()
+    b.plot(*col("val_auroc"), color="tab:red", marker="o", ms=3, label="val AUROC")
+    b.plot(*col("val_auprc"), color="tab:orange", marker="s", ms=3, label="val AUPRC")
+    b.plot(*col("val_f1"), color="tab:green", marker="^", ms=3, label="val F1 (p>0.5)")
+    b.set_ylim(0, 1), b.set_ylabel("validation metric"), b.axhline(0.5, color="grey", ls=":", lw=0.8)
+    h1, l1 = a.get_legend_handles_labels()
+    h2, l2 = b.get_legend_handles_labels()
+    a.legend(h1 + h2, l1 + l2, loc="center right", fontsize=8)
+    a.set_title(f"{name}: loss and validation metrics")
+    ax[0, 1].plot(*col("grad_norm"), color="tab:purple")
+    ax[0, 1].set_yscale("log"), ax[0, 1].set_title("gradient norm (before clipping)")
+    ax[0, 1].set_xlabel("optimizer step")
+    c = ax[1, 0]
+    for k, st in [("prob_mean", "-"), ("prob_std", "--"), ("prob_min", ":"), ("prob_max", "-.")]:
+        c.plot(*col(k), ls=st, label=k)
+    c.set_ylim(-0.02, 1.02), c.legend(fontsize=8), c.set_title("spread of validation probabilities")
+    c.set_xlabel("optimizer step")
+    h = ax[1, 1]
+    centers = (HIST_EDGES[:-1] + HIST_EDGES[1:]) / 2
+    pick = [hists[i] for i in sorted({0, len(hists) // 2, len(hists) - 1})] if hists else []
+    for st, counts in pick:
+        h.step(centers, np.asarray(counts) / max(1, sum(counts)), where="mid", label=f"step {st}")
+    h.axvline(0.0, color="grey", ls=":"), h.set_xlabel("edge logit (validation, off-diagonal)")
+    h.set_title("logit histograms"), h.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / f"{name}_curves.png", dpi=90)
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------ main loop
+
+def train(cfg: dict, out: Path, steps: int | None = None, resume: bool = False,
+          time_limit_min: float | None = None) -> dict:
+    import torch
+
+    from .model import build_model, n_params
+
+    tc, oc = cfg["train"], cfg["optim"]
+    name = cfg["name"]
+    steps = int(steps if steps is not None else oc["steps"])
+    limit_s = 60.0 * float(time_limit_min if time_limit_min is not None else tc.get("time_limit_min", 1e9))
+    out.mkdir(parents=True, exist_ok=True)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.type == "cpu":
+        torch.set_num_threads(int(tc.get("threads", 1)))
+    torch.manual_seed(int(tc.get("seed", 0)))
+    model = build_model(cfg["model"]).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=oc["lr"], weight_decay=oc.get("weight_decay", 0.0))
+    amp = device.type == "cuda"
+    log_path, hist_path = out / f"{name}_log.csv", out / f"{name}_logit_hist.json"
+    resume_path = out / f"{name}.resume.pt"
+    step, elapsed, hists, log_rows = 0, 0.0, [], []
+    if resume and resume_path.exists():
+        ck = torch.load(resume_path, map_location=device, weights_only=True)
+        model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["state_dict"].items()})
+        opt.load_state_dict(ck["optimizer"])
+        step, elapsed = ck["step"], float(ck["meta"].get("train_wall_s", 0.0))
+        if hist_path.exists():
+            hists = [tuple(h) for h in json.loads(hist_path.read_text())]
+        if log_path.exists():
+            with open(log_path) as f:
+                log_rows = [r for r in csv.DictReader(f) if int(r["step"]) <= step]
+        print(f"resumed {name} at step {step} ({elapsed:.0f} s trained)", flush=True)
+    with open(log_path, "w", newline="") as f:
+        w = csv.DictWriter(f, LOG_FIELDS)
+        w.writeheader()
+        w.writerows(log_rows)
+    val = validation_set(cfg)
+    accum, B = oc.get("accum", 1), oc["batch"]
+    warmup = oc.get("warmup", 0)
+    t0 = time.time() - elapsed
+    print(f"training {name}: {n_params(model)} parameters on {device}, {steps} steps, "
+          f"batch {B} x accum {accum}, limit {limit_s / 60:.1f} min", flush=True)
+
+    def lr_at(s, wall):
+        f = min(1.0, (s + 1) / warmup) if warmup else 1.0
+        if oc.get("schedule", "constant") == "cosine":
+            prog = min(1.0, max(s / max(steps, 1), wall / limit_s))
+            f *= 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * prog))
+        return oc["lr"] * f
+
+    def meta(final=False):
+        return {"code_version": code_version(), "config_path": cfg.get("_config_path"),
+                "n_params": n_params(model), "train_wall_s": time.time() - t0, "device": str(device),
+                "data_seeds": {"train_first": TRAIN_BASE,
+                               "train_next": TRAIN_BASE + step * accum * B,
+                               "val": [VAL_BASE, VAL_BASE + tc["val_size"] - 1], "test_block": TEST_BASE},
+                "torch": str(torch.__version__), "finished": final}
+
+    def validate_and_log(loss_v, gnorm, lr):
+        vm, hist = evaluate_val(model, val, cfg, device)
+        hists.append((step, hist.tolist()))
+        hist_path.write_text(json.dumps(hists))
+        row = {"step": step, "datasets_seen": step * accum * B, "wall_s": round(time.time() - t0, 1),
+               "lr": lr, "loss": loss_v, "grad_norm": gnorm, **{k: vm.get(k) for k in LOG_FIELDS if k in vm}}
+        log_rows.append(row)
+        with open(log_path, "a", newline="") as f:
+            csv.DictWriter(f, LOG_FIELDS).writerow(row)
+        print(f"step {step:6d} {row['wall_s']:7.0f}s loss {loss_v:.4f} |g| {gnorm:.3f} "
+              f"val auroc {vm.get('val_auroc', float('nan')):.3f} auprc {vm.get('val_auprc', float('nan')):.3f} "
+              f"f1 {vm['val_f1']:.3f} p mean {vm['prob_mean']:.3f} std {vm['prob_std']:.3f} "
+              f"[{vm['prob_min']:.3f}, {vm['prob_max']:.3f}]", flush=True)
+        return vm
+
+    last = {}
+    if step == 0:
+        last = validate_and_log(float("nan"), float("nan"), lr_at(0, 0.0))
+    model.train()
+    losses, gnorms = [], []
+    while step < steps and time.time() - t0 < limit_s:
+        lr = lr_at(step, time.time() - t0)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        opt.zero_grad(set_to_none=True)
+        tot = 0.0
+        for micro in range(accum):
+            X, M, A = (t.to(device) for t in make_batch(step, micro, cfg))
+            rng = np.random.default_rng([TRAIN_BASE, step, micro, 1])
+            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
+                logits, aux = forward(model, X, M, cfg, rng)
+            loss = compute_loss(logits.float(), None if aux is None else aux.float(), A, M, cfg) / accum
+            loss.backward()
+            tot += float(loss.detach())
+        gn = float(torch.nn.utils.clip_grad_norm_(model.parameters(), oc.get("grad_clip", 1.0)))
+        opt.step()
+        step += 1
+        losses.append(tot), gnorms.append(gn)
+        if step % tc["val_every"] == 0 or step == steps:
+            last = validate_and_log(float(np.mean(losses)), float(np.mean(gnorms)), lr)
+            losses, gnorms = [], []
+        if step % tc.get("ckpt_every", tc["val_every"]) == 0:
+            save_checkpoint(resume_path, model, cfg, step, meta(), opt)
+    if losses:
+        last = validate_and_log(float(np.mean(losses)), float(np.mean(gnorms)), lr_at(step, time.time() - t0))
+    final_meta = meta(final=True)
+    final_meta["final_val"] = last
+    save_checkpoint(resume_path, model, cfg, step, final_meta, opt)
+    save_checkpoint(out / f"{name}.pt", model, cfg, step, final_meta, None, tc.get("save_dtype", "float32"))
+    (out / f"{name}.json").write_text(json.dumps({"name": name, "step": step, "config": {
+        k: v for k, v in cfg.items() if not k.startswith("_")}, **final_meta}, indent=2, default=str))
+    _plot(out, name, log_rows, hists)
+    print(f"done: {step} steps in {final_meta['train_wall_s']:.0f} s -> {out / (name + '.pt')}", flush=True)
+    return {"step": step, **last}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--out", default=None, help="output folder (default: the config's train.out)")
+    ap.add_argument("--steps", type=int, default=None, help="optimizer steps (default: the config's)")
+    ap.add_argument("--time-limit-min", type=float, default=None, help="stop after this many minutes")
+    ap.add_argument("--resume", action="store_true", help="continue from <out>/<name>.resume.pt")
+    a = ap.parse_args(argv)
+    cfg = load_config(a.config)
+    out = Path(a.out or cfg["train"].get("out", "methods/tabscm/checkpoints"))
+    train(cfg, out, a.steps, a.resume, a.time_limit_min)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

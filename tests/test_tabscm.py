@@ -1,0 +1,124 @@
+"""TabSCM model code, checkpoints, training loop and methods (methods/tabscm/)."""
+import csv
+import time
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from datasets.generator import SCMSpec, generate  # noqa: E402
+from methods import get_method  # noqa: E402
+from methods.tabscm.infer import CheckpointError, greedy_dag, load_checkpoint, shipped_checkpoint  # noqa: E402
+from methods.tabscm.model import N_PAIR_FEATURES, build_model, n_params, pair_features, zscore  # noqa: E402
+from methods.tabscm.train import load_config, save_checkpoint, train  # noqa: E402
+
+CONFIGS = "methods/tabscm/configs"
+
+
+def _cfg(name):
+    return load_config(f"{CONFIGS}/{name}.yaml")
+
+
+@pytest.mark.parametrize("d", [5, 12, 30])
+@pytest.mark.parametrize("name", ["tabscm", "tabscm-seed"])
+def test_forward_shapes(name, d):
+    torch.manual_seed(0)
+    model = build_model(_cfg(name)["model"]).eval()
+    X = zscore(torch.randn(2, 100, d))
+    M = (torch.rand(2, 100, d) < 0.05).float()
+    with torch.no_grad():
+        out = model(X, M)
+    logits = out[0] if isinstance(out, tuple) else out
+    assert logits.shape == (2, d, d) and torch.isfinite(logits).all()
+    if isinstance(out, tuple):
+        assert out[1].shape == (2, d)
+
+
+def test_pair_features_shape_and_direction_features():
+    X = zscore(torch.randn(1, 300, 6))
+    F = pair_features(X, torch.zeros(1, 300, 6))
+    assert F.shape == (1, 6, 6, N_PAIR_FEATURES) and torch.isfinite(F).all()
+    assert not torch.allclose(F, F.transpose(1, 2))  # ordered pairs: (i, j) differs from (j, i)
+
+
+def test_param_counts():
+    assert 150_000 < n_params(build_model(_cfg("tabscm")["model"])) < 500_000
+    assert n_params(build_model(_cfg("tabscm-seed")["model"])) > 1_000_000
+
+
+@pytest.mark.parametrize("name", ["tabscm", "tabscm-seed"])
+def test_shipped_checkpoint_loads_and_predicts(name):
+    path = shipped_checkpoint(name)
+    assert path.is_file(), f"shipped checkpoint {path} missing"
+    assert path.stat().st_size < 8e6
+    model, cfg, meta = load_checkpoint(path)
+    assert cfg["name"] == name and meta["step"] > 0 and "code_version" in meta
+    ds = generate(SCMSpec(d=8, n=300, expected_degree=2.0, scaling="zscore"), 5)
+    pred = get_method(name).fit(ds.observations())
+    pred.validate(ds.d)
+    assert pred.info["checkpoint_step"] == meta["step"]
+
+
+def test_missing_checkpoint_is_a_clear_error(tmp_path):
+    p = tmp_path / "nope.pt"
+    with pytest.raises(CheckpointError, match="nope.pt.*not found"):
+        get_method("tabscm", checkpoint=str(p)).fit(generate(SCMSpec(d=5, n=50), 1).observations())
+
+
+def test_corrupt_checkpoint_is_a_clear_error(tmp_path):
+    p = tmp_path / "bad.pt"
+    p.write_bytes(b"this is not a checkpoint" * 10)
+    with pytest.raises(CheckpointError, match="bad.pt.*cannot be read") as e:
+        load_checkpoint(p)
+    assert "\n" not in str(e.value)
+
+
+def test_mismatched_checkpoint_is_a_clear_error(tmp_path):
+    cfg = _cfg("tabscm")
+    model = build_model(cfg["model"])
+    wrong = dict(cfg, model=dict(cfg["model"], width=32))
+    p = tmp_path / "mismatch.pt"
+    save_checkpoint(p, model, wrong, 1, {})
+    with pytest.raises(CheckpointError, match="mismatch.pt.*do not match"):
+        load_checkpoint(p)
+    ok = tmp_path / "seedarch.pt"
+    save_checkpoint(ok, build_model(_cfg("tabscm-seed")["model"]), _cfg("tabscm-seed"), 1, {})
+    with pytest.raises(CheckpointError, match="seedarch.pt.*expected 'pairgrid'"):
+        get_method("tabscm", checkpoint=str(ok)).fit(generate(SCMSpec(d=5, n=50), 1).observations())
+
+
+def test_greedy_dag_is_acyclic_and_keeps_strongest():
+    P = np.array([[0, .9, .2], [.6, 0, .8], [.7, .1, 0]])
+    G = greedy_dag(P, 0.5)
+    assert G[0, 1] == 1 and G[1, 2] == 1 and G[1, 0] == 0 and G[2, 0] == 0
+
+
+def test_tiny_training_run_logs_and_resumes(tmp_path):
+    cfg = _cfg("tabscm")
+    cfg["model"].update(width=16, layers=1, sample_width=8, sample_rows=16)
+    cfg["data"].update(d=[5, 8], n=[200, 250])
+    cfg["optim"].update(batch=2, warmup=0)
+    cfg["train"].update(val_size=3, val_every=2, ckpt_every=2)
+    train(cfg, tmp_path, steps=2)
+    rows = list(csv.DictReader(open(tmp_path / "tabscm_log.csv")))
+    assert rows[-1]["step"] == "2" and rows[-1]["val_auroc"] not in ("", None)
+    assert {"loss", "val_auprc", "val_f1", "prob_std", "prob_min", "prob_max", "grad_norm"} <= set(rows[0])
+    assert (tmp_path / "tabscm.resume.pt").is_file() and (tmp_path / "tabscm_curves.png").is_file()
+    out = train(cfg, tmp_path, steps=3, resume=True)
+    assert out["step"] == 3
+    rows = list(csv.DictReader(open(tmp_path / "tabscm_log.csv")))
+    assert [r["step"] for r in rows] == ["0", "2", "3"]
+    _, _, meta = load_checkpoint(tmp_path / "tabscm.pt")
+    assert meta["step"] == 3 and meta["data_seeds"]["train_first"] >= 10**9
+
+
+def test_inference_time_d100_n2000():
+    ds = generate(SCMSpec(d=100, n=2000, expected_degree=2.0, scaling="zscore"), 3)
+    m = get_method("tabscm")
+    m.fit(generate(SCMSpec(d=5, n=50), 1).observations())  # load once
+    t = time.perf_counter()
+    pred = m.fit(ds.observations())
+    dt = time.perf_counter() - t
+    print(f"\ntabscm inference d=100 n=2000: {dt:.3f} s (forward {pred.info['forward_s']:.3f} s)")
+    pred.validate(100)
