@@ -1,26 +1,34 @@
 """Synthetic structural causal models: graph model, mechanism and noise as small parts.
 
 ``generate(spec, seed)`` draws a DAG, a mechanism and noise scale per node, and samples
-[n, d] data in topological order. Every draw comes from one ``numpy.random.Generator``
-seeded by ``SeedSequence(seed)``; sums are written as elementwise numpy (no BLAS), so the
-same spec and seed give byte-identical data in any process on any machine.
+[n, d] data in topological order. Every draw descends from ``SeedSequence(seed)``, split
+into two child streams: the *model* stream (graph, node permutation, mechanisms, weights,
+noise scales, intervention targets) and the *data* stream (noise, which rows are
+intervened, the values they are set to). The model stream never depends on ``n`` or on
+the scaling, so the same seed gives the same SCM raw, z-scored or iSCM-standardized and
+at every sample size (what the ``default`` and ``sweep-n`` suites rely on). Sums are written
+as elementwise numpy (no BLAS), so the same spec and seed give byte-identical data in any
+process.
 
 Keeping dense 100-node graphs on a sane scale: a node's pre-activation is
-``sum_k w_k z_k / sqrt(k)`` (weights scaled by the square root of the in-degree). Linear
-mechanisms use the raw parent values (so variance still grows along the causal order, as
-in the simulators people benchmark on); nonlinear mechanisms read their parents
-standardized (z_k), so a quadratic of a quadratic cannot explode.
+``sum_k w_k z_k / sqrt(k)`` (weights ±U(lo, hi) scaled by the square root of the
+in-degree). Linear mechanisms use the raw parent values (so variance still grows along the
+causal order, as in the simulators people benchmark on; with random signs it stays within
+a few tens even at d=100, edge probability 0.9); nonlinear mechanisms read their parents
+standardized (z_k), and the quadratic squares a standardized pre-activation clipped to
+[-3, 3], so chains of squares cannot grow heavy tails (without the clip one outlier row
+reached 2e3 at d=100). ``tests/test_generator.py`` checks finiteness and scale at d=100.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, replace
 
 import networkx as nx
 import numpy as np
 
 from .base import Dataset
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: model/data streams split, quadratic clipped
 MECHANISMS = ("linear", "mlp", "sine", "tanh", "quadratic", "threshold")
 NONLINEAR = MECHANISMS[1:]
 NOISES = ("gaussian", "laplace", "uniform")
@@ -55,6 +63,8 @@ class SCMSpec:
     def __post_init__(self):
         mechs = (self.mechanism,) if isinstance(self.mechanism, str) else tuple(self.mechanism)
         object.__setattr__(self, "mechanism", mechs[0] if len(mechs) == 1 else mechs)
+        object.__setattr__(self, "weight_range", tuple(float(v) for v in self.weight_range))
+        object.__setattr__(self, "noise_scale", tuple(float(v) for v in self.noise_scale))
         bad = [m for m in mechs if m not in MECHANISMS]
         checks = [
             (self.d >= 2, f"d must be >= 2, got {self.d}"),
@@ -66,6 +76,14 @@ class SCMSpec:
             (self.edge_prob is None or self.expected_degree is None,
              "give edge_prob or expected_degree, not both (neither: expected degree 2)"),
             (0.0 <= self.intervention_share < 1.0, "intervention_share must be in [0, 1)"),
+            (self.edge_prob is None or 0.0 <= self.edge_prob <= 1.0, "edge_prob must be in [0, 1]"),
+            (self.expected_degree is None or self.expected_degree >= 0.0, "expected_degree must be >= 0"),
+            (len(self.weight_range) == 2 and 0.0 <= self.weight_range[0] <= self.weight_range[1],
+             "weight_range must be (lo, hi) with 0 <= lo <= hi"),
+            (len(self.noise_scale) == 2 and 0.0 < self.noise_scale[0] <= self.noise_scale[1],
+             "noise_scale must be (lo, hi) with 0 < lo <= hi"),
+            (self.n_targets is None or self.n_targets >= 1, "n_targets must be >= 1"),
+            (self.max_rows >= 3, "max_rows must be >= 3"),
         ]
         for ok, msg in checks:
             if not ok:
@@ -74,6 +92,30 @@ class SCMSpec:
     @property
     def mechanisms(self) -> tuple[str, ...]:
         return (self.mechanism,) if isinstance(self.mechanism, str) else self.mechanism
+
+    @property
+    def edge_probability(self) -> float:
+        """Probability of an edge per unordered pair (expected degree 2 when neither is given)."""
+        if self.edge_prob is not None:
+            return float(self.edge_prob)
+        return min(1.0, (2.0 if self.expected_degree is None else self.expected_degree) / (self.d - 1))
+
+    @property
+    def rows(self) -> int:
+        """Rows actually generated: ``min(n, max_rows)``."""
+        return min(self.n, self.max_rows)
+
+    def replace(self, **changes) -> "SCMSpec":
+        """A copy with some fields changed (e.g. ``spec.replace(scaling="iscm")``)."""
+        return replace(self, **changes)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SCMSpec":
+        """Inverse of ``to_dict`` (lists back to tuples)."""
+        d = dict(d)
+        if isinstance(d.get("mechanism"), list):
+            d["mechanism"] = tuple(d["mechanism"])
+        return cls(**d)
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -86,8 +128,7 @@ class SCMSpec:
 
 def sample_dag(rng: np.random.Generator, spec: SCMSpec) -> np.ndarray:
     """[d, d] int8 DAG, A[i, j] = 1 for i -> j, node indices randomly permuted."""
-    d = spec.d
-    p = spec.edge_prob if spec.edge_prob is not None else min(1.0, (spec.expected_degree or 2.0) / (d - 1))
+    d, p = spec.d, spec.edge_probability
     if spec.graph == "er":
         A = np.triu(rng.random((d, d)) < p, k=1)
     else:  # scale-free: Barabasi-Albert, edges from older to newer node (hubs are causes)
@@ -106,8 +147,8 @@ def topological_order(A: np.ndarray) -> list[int]:
 
 # ---------------------------------------------------------------- noise and mechanisms
 
-def sample_noise(rng: np.random.Generator, kind: str, n: int, scale: float) -> np.ndarray:
-    """[n] noise with standard deviation ``scale``."""
+def sample_noise(rng: np.random.Generator, kind: str, n, scale: float) -> np.ndarray:
+    """Noise of shape ``n`` (an int or a tuple) with standard deviation ``scale``."""
     if kind == "gaussian":
         e = rng.standard_normal(n)
     elif kind == "laplace":
@@ -142,8 +183,8 @@ def apply_mechanism(rng: np.random.Generator, kind: str, P: np.ndarray, spec: SC
         return np.sin(u)
     if kind == "tanh":
         return np.tanh(u)
-    if kind == "quadratic":  # on a standardized u, so that chains of squares stay O(1)
-        return _standardize(u[:, None])[:, 0] ** 2
+    if kind == "quadratic":  # a standardized u, clipped, so that chains of squares stay O(1)
+        return np.clip(_standardize(u[:, None])[:, 0], -3.0, 3.0) ** 2
     if kind == "threshold":
         return (u > rng.uniform(-0.5, 0.5)).astype(np.float64)
     # mlp: one hidden layer of 16 ReLU units on the standardized parents
@@ -157,33 +198,57 @@ def apply_mechanism(rng: np.random.Generator, kind: str, P: np.ndarray, spec: SC
 
 # ---------------------------------------------------------------- sampling
 
-def generate(spec: SCMSpec, seed: int, name: str | None = None, meta: dict | None = None) -> Dataset:
-    """Sample one dataset. Same spec and seed, same bytes."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed))
-    d, n = spec.d, min(spec.n, spec.max_rows)
-    A = sample_dag(rng, spec)
-    mechs = spec.mechanisms
-    node_mech = [mechs[int(rng.integers(len(mechs)))] for _ in range(d)]
-    scales = rng.uniform(*spec.noise_scale, d)
+def _streams(seed: int) -> tuple[np.random.Generator, np.random.Generator, np.random.Generator]:
+    """(model, noise, intervention) generators, all children of ``SeedSequence(seed)``."""
+    return tuple(np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
 
-    mask = np.zeros((n, d), dtype=bool)
+
+def intervention_plan(rng: np.random.Generator, spec: SCMSpec, targets: np.ndarray, n: int
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """(mask [n, d] bool, do-value [n] in units of the target's observational sd).
+
+    A row is intervened with probability ``spec.intervention_share``, on one target drawn
+    uniformly from ``targets``, set to mean ± U(2, 4) observational sds. One [n, 4] draw, so
+    the first rows of a larger n are the same plan.
+    """
+    u = rng.random((n, 4))
+    mask = np.zeros((n, spec.d), dtype=bool)
+    rows = np.flatnonzero(u[:, 0] < spec.intervention_share)
+    pick = np.minimum((u[rows, 1] * len(targets)).astype(np.int64), len(targets) - 1)
+    mask[rows, targets[pick]] = True
+    value = (2.0 + 2.0 * u[:, 2]) * np.where(u[:, 3] < 0.5, -1.0, 1.0)
+    return mask, value
+
+
+def generate(spec: SCMSpec, seed: int, name: str | None = None, meta: dict | None = None) -> Dataset:
+    """Sample one dataset: X [n, d], truth [d, d], mask [n, d] (None without interventions).
+
+    Same spec and seed, same bytes. ``meta`` is merged into the dataset's meta.
+    """
+    model, noise_rng, int_rng = _streams(seed)
+    d, n = spec.d, spec.rows
+    A = sample_dag(model, spec)
+    mechs = spec.mechanisms
+    node_mech = [mechs[int(model.integers(len(mechs)))] for _ in range(d)]
+    scales = model.uniform(*spec.noise_scale, d)
+    targets = np.sort(model.choice(d, size=min(spec.n_targets or max(1, d // 10), d), replace=False))
+
+    E = sample_noise(noise_rng, spec.noise, (n, d), 1.0)  # row-major: a prefix for smaller n
     if spec.intervention_share > 0:
-        n_t = spec.n_targets or max(1, d // 10)
-        targets = rng.choice(d, size=min(n_t, d), replace=False)
-        rows = rng.random(n) < spec.intervention_share
-        mask[rows, rng.choice(targets, size=n)[rows]] = True
-    do_values = rng.uniform(2.0, 4.0, (n, d)) * rng.choice([-1.0, 1.0], (n, d))
+        mask, do_value = intervention_plan(int_rng, spec, targets, n)
+    else:
+        mask, do_value = np.zeros((n, d), dtype=bool), np.zeros(n)
 
     X = np.zeros((n, d))
     for j in topological_order(A):
         parents = np.flatnonzero(A[:, j])
-        x = sample_noise(rng, spec.noise, n, scales[j])
+        x = scales[j] * E[:, j]
         if len(parents):
-            x = x + apply_mechanism(rng, node_mech[j], X[:, parents], spec)
+            x = x + apply_mechanism(model, node_mech[j], X[:, parents], spec)
         rows = mask[:, j]
         if rows.any():  # do(x_j = v): v a few observational standard deviations from the mean
             mu, sd = x[~rows].mean(), x[~rows].std() or 1.0
-            x[rows] = mu + sd * do_values[rows, j]
+            x[rows] = mu + sd * do_value[rows]
         if spec.scaling == "iscm":
             x = _standardize(x[:, None])[:, 0]
         X[:, j] = x
@@ -192,8 +257,10 @@ def generate(spec: SCMSpec, seed: int, name: str | None = None, meta: dict | Non
     if not np.all(np.isfinite(X)):
         raise FloatingPointError(f"generator produced non-finite values for {spec} seed {seed}")
 
+    interventional = spec.intervention_share > 0
     info = {"generator": spec.to_dict(), "generator_version": GENERATOR_VERSION, "seed": int(seed),
-            "node_mechanisms": node_mech, "noise": spec.noise}
+            "node_mechanisms": node_mech, "noise": spec.noise, "scaling": spec.scaling,
+            "graph_model": spec.graph, "has_truth": True, "truth_is_dag": True,
+            "intervention_targets": [int(t) for t in targets] if interventional else []}
     info.update(meta or {})
-    return Dataset(name or f"scm-{seed}", X, A, mask if spec.intervention_share > 0 else None,
-                   meta=info)
+    return Dataset(name or f"scm-{seed}", X, A, mask if interventional else None, meta=info)

@@ -1,0 +1,139 @@
+"""The SCM generator: determinism across processes, permuted node order, masks, scale, density."""
+import hashlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from datasets.generator import MECHANISMS, SCMSpec, generate, topological_order
+
+DIGEST_SNIPPET = """
+import hashlib, sys
+from datasets.generator import SCMSpec, generate
+spec = SCMSpec(d=12, n=300, edge_prob=0.4, mechanism=("linear", "mlp", "quadratic", "threshold"),
+               noise="laplace", intervention_share=0.3, n_targets=3, scaling="iscm")
+ds = generate(spec, 123)
+h = hashlib.sha256(ds.X.tobytes() + ds.graph.tobytes() + ds.interventions.tobytes())
+print(h.hexdigest())
+"""
+
+
+def _digest_in_subprocess() -> str:
+    out = subprocess.run([sys.executable, "-c", DIGEST_SNIPPET], capture_output=True, text=True,
+                         check=True, timeout=60)
+    return out.stdout.strip()
+
+
+def test_same_spec_and_seed_give_identical_bytes_in_two_processes():
+    a, b = _digest_in_subprocess(), _digest_in_subprocess()
+    assert a == b and len(a) == 64
+    spec = SCMSpec(d=12, n=300, edge_prob=0.4, mechanism=("linear", "mlp", "quadratic", "threshold"),
+                   noise="laplace", intervention_share=0.3, n_targets=3, scaling="iscm")
+    ds = generate(spec, 123)
+    here = hashlib.sha256(ds.X.tobytes() + ds.graph.tobytes() + ds.interventions.tobytes()).hexdigest()
+    assert here == a
+
+
+def test_different_seeds_differ():
+    spec = SCMSpec(d=8, n=100)
+    assert not np.array_equal(generate(spec, 1).X, generate(spec, 2).X)
+
+
+def test_node_order_is_permuted():
+    """Over many draws the truth is not upper-triangular, and every index is sometimes a root."""
+    spec = SCMSpec(d=6, n=10, edge_prob=0.6)
+    upper, lower, roots = 0, 0, np.zeros(6)
+    for seed in range(60):
+        A = generate(spec, seed).graph
+        upper += np.triu(A, 1).sum()
+        lower += np.tril(A, -1).sum()
+        roots += A.sum(axis=0) == 0
+    assert lower > 0.3 * (upper + lower) and upper > 0.3 * (upper + lower)
+    assert (roots > 0).all()
+
+
+def test_truth_is_a_dag_and_data_follow_its_order():
+    ds = generate(SCMSpec(d=15, n=50, edge_prob=0.5), 0)
+    order = topological_order(ds.graph)
+    assert sorted(order) == list(range(15))
+    assert np.trace(ds.graph) == 0
+
+
+def test_mask_marks_exactly_the_set_cells():
+    spec = SCMSpec(d=10, n=2000, expected_degree=2, intervention_share=0.4, n_targets=3)
+    ds = generate(spec, 5)
+    M = ds.interventions
+    assert M.shape == (2000, 10) and M.dtype == bool
+    assert (M.sum(axis=1) <= 1).all()                       # one target per intervened row
+    assert abs(M.any(axis=1).mean() - 0.4) < 0.05
+    targets = np.flatnonzero(M.any(axis=0))
+    assert len(targets) == 3 and ds.meta["intervention_targets"] == targets.tolist()
+    # set cells sit 2-4 observational sds from the observational mean; others don't move
+    for j in targets:
+        rows, obs = M[:, j], ~M.any(axis=1)
+        z = (ds.X[rows, j] - ds.X[obs, j].mean()) / ds.X[obs, j].std()
+        assert np.abs(z).min() > 1.5 and np.abs(z).max() < 5
+    assert generate(SCMSpec(d=5, n=50), 5).interventions is None
+
+
+def test_same_seed_same_scm_across_scaling_and_n():
+    base = SCMSpec(d=10, n=1000, expected_degree=2, mechanism="linear")
+    raw, z, i = (generate(base.replace(scaling=s), 7) for s in ("none", "zscore", "iscm"))
+    assert np.array_equal(raw.graph, z.graph) and np.array_equal(raw.graph, i.graph)
+    np.testing.assert_allclose(z.X, (raw.X - raw.X.mean(0)) / raw.X.std(0), atol=1e-10)
+    small = generate(base.replace(n=200), 7)
+    assert np.array_equal(small.graph, raw.graph)
+    np.testing.assert_array_equal(small.X, raw.X[:200])  # linear: a prefix of the larger sample
+
+
+@pytest.mark.parametrize("mechanism", MECHANISMS)
+def test_dense_d100_is_finite_and_sane(mechanism):
+    ds = generate(SCMSpec(d=100, n=400, edge_prob=0.6, mechanism=mechanism, intervention_share=0.2), 11)
+    assert np.isfinite(ds.X).all()
+    sd = ds.X.std(axis=0)
+    assert sd.min() > 0.1 and sd.max() < 100 and np.abs(ds.X).max() < 1000
+
+
+def test_iscm_columns_are_standardized():
+    ds = generate(SCMSpec(d=20, n=500, edge_prob=0.3, scaling="iscm"), 3)
+    np.testing.assert_allclose(ds.X.mean(0), 0, atol=1e-10)
+    np.testing.assert_allclose(ds.X.std(0), 1, atol=1e-10)
+
+
+def test_raw_linear_variance_grows_iscm_does_not():
+    raw = generate(SCMSpec(d=20, n=500, edge_prob=0.3), 3)
+    assert raw.X.std(0).max() > 1.5
+    assert not np.allclose(raw.X.std(0), 1)
+
+
+@pytest.mark.parametrize("graph", ["er", "sf"])
+def test_expected_density(graph):
+    d = 30
+    for kw, expected in [({"edge_prob": 0.2}, 0.2 * d * (d - 1) / 2),
+                         ({"expected_degree": 4.0}, 4.0 * d / 2)]:
+        edges = [generate(SCMSpec(d=d, n=5, graph=graph, **kw), s).graph.sum() for s in range(20)]
+        assert abs(np.mean(edges) - expected) < 0.12 * expected, (graph, kw, np.mean(edges), expected)
+
+
+def test_noise_families_have_unit_sd_before_scaling():
+    for noise in ("gaussian", "laplace", "uniform"):
+        spec = SCMSpec(d=3, n=20000, max_rows=20000, edge_prob=0.0, noise=noise, noise_scale=(1.0, 1.0))
+        X = generate(spec, 0).X
+        np.testing.assert_allclose(X.std(0), 1.0, atol=0.03)
+    X = generate(SCMSpec(d=2, n=2000, edge_prob=0.0, noise="uniform", noise_scale=(1.0, 1.0)), 0).X
+    assert np.abs(X).max() <= np.sqrt(3) + 1e-12
+
+
+def test_max_rows_caps_n():
+    ds = generate(SCMSpec(d=4, n=5000, max_rows=2000), 0)
+    assert ds.n == 2000 and ds.meta["generator"]["max_rows"] == 2000
+
+
+def test_spec_round_trip_and_validation():
+    spec = SCMSpec(d=5, mechanism=("linear", "sine"), weight_range=[0.5, 1.0])
+    assert SCMSpec.from_dict(spec.to_dict()) == spec
+    for bad in [{"d": 1}, {"mechanism": "cubic"}, {"noise": "cauchy"}, {"edge_prob": 1.5},
+                {"edge_prob": 0.2, "expected_degree": 2}, {"scaling": "minmax"}]:
+        with pytest.raises(ValueError, match="SCMSpec"):
+            SCMSpec(**bad)
