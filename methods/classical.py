@@ -153,6 +153,7 @@ class GIES(Method):
     """GIES (the gies package, Gaussian BIC score) on environments built from the intervention
     mask. Returns the I-essential graph (directed 1, undirected 1 both ways; cpdag=True).
 
+    lmbda: the l0 penalty; None = BIC, 0.5 log(N).
     Environments smaller than ``min_env_rows`` are dropped (a covariance needs rows); how many
     rows that cost is in info. Without any intervention GIES is GES.
     """
@@ -162,7 +163,7 @@ class GIES(Method):
     uses_interventions = True
     output = "cpdag"
 
-    def __init__(self, lmbda: float = -1.0, min_env_rows: int = 3):
+    def __init__(self, lmbda: float | None = None, min_env_rows: int = 3):
         self.lmbda = lmbda
         self.min_env_rows = min_env_rows
 
@@ -178,8 +179,7 @@ class GIES(Method):
             raise ValueError(f"no environment has at least {self.min_env_rows} rows")
         t0 = time.perf_counter()
         with quiet() as said:
-            score = GaussIntL0Pen(data, targets, lmbda=None if self.lmbda is None or self.lmbda < 0
-                                  else float(self.lmbda))
+            score = GaussIntL0Pen(data, targets, lmbda=None if self.lmbda is None else float(self.lmbda))
             A, total = gies.fit(score)
         A = (np.asarray(A) != 0).astype(np.int8)
         np.fill_diagonal(A, 0)

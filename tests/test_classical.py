@@ -217,3 +217,11 @@ def test_quiet_counts_what_it_swallowed():
     assert s["stdout_chars"] == len("progress 1/10\n") and s["stderr_chars"] == 4
     assert s["n_warnings"] == 1 and "careful" in s["warnings"][0] and s["log_records"] == 1
     assert root.level == level
+
+
+def test_pc_kci_orients_a_nonlinear_collider():
+    rng = np.random.default_rng(0)
+    x0, x1, e = rng.standard_normal((3, 300))
+    x2 = np.tanh(x0) + x1 ** 2 / 2 + 0.3 * e
+    pred = _fit("pc", _dataset(np.c_[x0, x1, x2]), indep_test="kci")
+    np.testing.assert_array_equal(pred.graph, [[0, 0, 1], [0, 0, 1], [0, 0, 0]])
