@@ -1,0 +1,69 @@
+"""Failure diagnostics: flags per job, with their thresholds stated here and in the report.
+
+A collapsed model (the original TabSCM: no edges, AUROC 0.50) trips ``empty_output``,
+``constant_scores`` and ``chance_auroc`` on every job, so it cannot go unnoticed.
+"""
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+BOOTSTRAP = 200            # resamples of off-diagonal pairs for the per-job AUROC interval
+CI = 0.95
+SORTABILITY_HIGH = 0.9     # var- or R2-sortability above this: a sorting shortcut exists
+TRIVIAL_METHODS = ("abs-corr", "partial-corr", "varsort", "r2sort")
+
+THRESHOLDS = {
+    "empty_output": "no edge predicted while the truth has at least one",
+    "full_output": "every pair of variables predicted adjacent",
+    "constant_scores": "all off-diagonal scores tied (AUROC exactly 0.5)",
+    "chance_auroc": f"the {int(CI * 100)}% bootstrap interval of AUROC ({BOOTSTRAP} resamples of pairs) contains 0.5",
+    "no_better_than_empty": "SHD at or above the empty graph's (= number of true edges)",
+    "no_better_than_trivial": f"AUROC not above the best trivial baseline ({', '.join(TRIVIAL_METHODS)}) on the same dataset",
+    "cyclic_output": "the graph claimed as a DAG has a directed cycle (job status invalid)",
+    "timeout": "killed past its time budget",
+    "error": "raised, crashed or ran out of memory",
+    "invalid": "output broke the contract (shape, NaN, values, cycle)",
+    "high_sortability": f"dataset var- or R2-sortability above {SORTABILITY_HIGH}",
+}
+JOB_FLAGS = ["empty_output", "full_output", "constant_scores", "chance_auroc", "no_better_than_empty"]
+FAILURE_FLAGS = ["timeout", "error", "invalid", "cyclic_output"]
+
+
+def auroc_interval(truth: np.ndarray, scores: np.ndarray, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of AUROC over off-diagonal pairs."""
+    T = np.asarray(truth) != 0
+    off = ~np.eye(T.shape[0], dtype=bool)
+    y, s = T[off], np.asarray(scores, dtype=float)[off]
+    if y.all() or not y.any():
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    vals = []
+    for _ in range(BOOTSTRAP):
+        idx = rng.integers(0, len(y), len(y))
+        if y[idx].any() and not y[idx].all():
+            vals.append(roc_auc_score(y[idx], s[idx]))
+    lo, hi = np.percentile(vals, [100 * (1 - CI) / 2, 100 * (1 + CI) / 2])
+    return float(lo), float(hi)
+
+
+def job_flags(truth: np.ndarray, prediction, metrics: dict) -> dict:
+    """Flags of one finished job (see THRESHOLDS)."""
+    d = truth.shape[0]
+    off = ~np.eye(d, dtype=bool)
+    s = np.asarray(prediction.scores, dtype=float)[off]
+    lo, hi = auroc_interval(truth, prediction.scores)
+    n_true = metrics["n_true_edges"]
+    return {
+        "empty_output": bool(metrics["n_pred_edges"] == 0 and n_true > 0),
+        "full_output": bool(metrics["n_pred_edges"] == d * (d - 1) / 2),
+        "constant_scores": bool(np.ptp(s) == 0),
+        "chance_auroc": bool(np.isfinite(lo) and lo <= 0.5 <= hi),
+        "no_better_than_empty": bool(n_true > 0 and metrics["shd"] >= n_true),
+        "auroc_ci_low": lo, "auroc_ci_high": hi,
+    }
+
+
+def failure_flags(status: str, error: str | None) -> dict:
+    return {"timeout": status == "timeout", "error": status == "error", "invalid": status == "invalid",
+            "cyclic_output": status == "invalid" and "cycle" in (error or "")}

@@ -1,0 +1,121 @@
+"""Jobs: method (with parameters) x dataset x seed, each with a stable key.
+
+The key hashes the method name and parameters, the dataset's content digest, the seed and
+the code version (a digest of the sources and checkpoints under methods/ and datasets/, the
+code that produces a prediction). A finished job is never run again unless asked.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from datasets.base import Dataset
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """sha256 (16 hex) of every .py, .yaml and checkpoint under methods/ and datasets/."""
+    h = hashlib.sha256()
+    for pkg in ("methods", "datasets"):
+        for path in sorted((ROOT / pkg).rglob("*")):
+            if path.suffix in {".py", ".yaml", ".pt", ".csv"} and "__pycache__" not in path.parts:
+                h.update(str(path.relative_to(ROOT)).encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def git_commit() -> str | None:
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=5)
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return out.stdout.strip() + ("-dirty" if dirty else "") if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+@dataclass
+class Job:
+    """One unit of work. ``dataset`` travels with the job (workers never regenerate it)."""
+
+    method: str
+    params: dict
+    dataset: Dataset = field(repr=False)
+    suite: str
+    seed: int
+    budget_s: float
+    tags: dict = field(default_factory=dict)
+    key: str = ""
+
+    def __post_init__(self):
+        if not self.key:
+            payload = {"method": self.method, "params": self.params, "dataset": self.dataset.digest(),
+                       "seed": self.seed, "code": code_version()}
+            self.key = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} on {self.dataset.name} (seed {self.seed})"
+
+
+def parse_method_spec(spec: str) -> tuple[str, dict]:
+    """``name`` or ``name(alpha=0.01,depth=2)`` -> (name, params). Values parsed as YAML scalars."""
+    import yaml
+
+    spec = spec.strip()
+    if "(" not in spec:
+        return spec, {}
+    name, _, rest = spec.partition("(")
+    if not rest.endswith(")"):
+        raise ValueError(f"bad method spec {spec!r}: expected name(key=value,...)")
+    params = {}
+    for item in filter(None, (p.strip() for p in rest[:-1].split(","))):
+        k, eq, v = item.partition("=")
+        if not eq:
+            raise ValueError(f"bad parameter {item!r} in {spec!r}: expected key=value")
+        params[k.strip()] = yaml.safe_load(v)
+    return name.strip(), params
+
+
+def split_methods(text: str) -> list[str]:
+    """Split ``a,b(x=1,y=2),pkg.mod:C`` on commas outside parentheses."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur)
+    return [s.strip() for s in out if s.strip()]
+
+
+def build_jobs(method_specs: list[str], data: list[tuple[Dataset, str, dict]], seeds: int,
+               timeout: float | None = None) -> list[Job]:
+    """Every method x dataset x seed 0..seeds-1. ``data``: (dataset, suite, tags) triples."""
+    from methods import method_class
+
+    if seeds < 1:
+        raise ValueError(f"--seeds must be >= 1, got {seeds}")
+    jobs = []
+    for spec in method_specs:
+        name, params = parse_method_spec(spec)
+        cls = method_class(name)
+        method = cls(**params)  # fail early on bad parameters
+        full = method.get_params()
+        full.pop("seed", None)
+        for ds, suite, tags in data:
+            for seed in range(seeds):
+                jobs.append(Job(name, full, ds, suite, seed, float(timeout or cls.time_budget_s), dict(tags)))
+    return jobs

@@ -1,0 +1,126 @@
+"""Fan jobs out with joblib (loky locally; dask or ray beyond one machine) and store each result
+as it finishes. A rerun of the same command skips finished jobs, so a run killed at any moment
+resumes where it stopped; a job in flight when the run died is simply run again.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from joblib import Parallel, delayed, parallel_config
+
+from .diagnostics import failure_flags
+from .execute import DEFAULT_MEMORY_GB, run_job
+from .jobs import Job
+from .metrics import evaluate
+from .store import finished_keys, write_result
+
+BACKENDS = ("loky", "dask", "ray")
+
+
+@contextlib.contextmanager
+def backend_context(backend: str, n_jobs: int, scheduler: str | None):
+    """joblib's parallel_config for the chosen backend (starting a local cluster if needed)."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if backend == "loky":
+        with parallel_config(backend="loky", n_jobs=n_jobs):
+            yield
+    elif backend == "dask":
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise ValueError("--backend dask needs the dask extra: pip install 'tabscm-bench[dask]'") from None
+        import dask
+
+        # jobs start child processes; dask's default daemonic workers may not have children
+        dask.config.set({"distributed.worker.daemon": False})
+        cluster = None
+        if scheduler:
+            client = Client(scheduler)
+        else:
+            cluster = LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        try:
+            with parallel_config(backend="dask", n_jobs=-1):
+                yield
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    else:
+        try:
+            import ray
+            from ray.util.joblib import register_ray
+        except ImportError:
+            raise ValueError("--backend ray needs the ray extra: pip install 'tabscm-bench[ray]'") from None
+        register_ray()
+        ray.init(address=scheduler, ignore_reinit_error=True, log_to_driver=False)
+        try:
+            with parallel_config(backend="ray", n_jobs=n_jobs):
+                yield
+        finally:
+            ray.shutdown()
+
+
+def complete_record(record: dict, job: Job, dataset_props: dict) -> dict:
+    """Fill in what a failed job lacks: it scores as the empty graph, with its failure flags."""
+    record["dataset_properties"] = dataset_props
+    if record["status"] != "ok":
+        from methods import Prediction
+
+        d = job.dataset.d
+        record["metrics"] = evaluate(job.dataset.graph, Prediction.from_graph(np.zeros((d, d))))
+        record["scored_as"] = "empty graph"
+    record.setdefault("flags", {})
+    record["flags"].update(failure_flags(record["status"], record.get("error")))
+    return record
+
+
+def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "loky",
+             scheduler: str | None = None, force: bool = False, progress: bool = True,
+             memory_gb: float = DEFAULT_MEMORY_GB) -> dict:
+    """Run every job not finished yet in ``out``; return counts by status."""
+    from datasets.properties import dataset_properties
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    done = set() if force else finished_keys(out)
+    by_key: dict[str, Job] = {}
+    for job in jobs:
+        by_key.setdefault(job.key, job)
+    todo = [j for k, j in by_key.items() if k not in done]
+    props = {}
+    (out / "truths").mkdir(exist_ok=True)
+    for j in by_key.values():
+        digest = j.dataset.digest()
+        if digest not in props:
+            props[digest] = dataset_properties(j.dataset)
+            np.save(out / "truths" / f"{digest}.npy", j.dataset.graph)  # for plots and audits
+            (out / "truths" / f"{digest}.names").write_text("\n".join(j.dataset.variables))
+    counts = {"skipped": len(by_key) - len(todo), "ok": 0, "timeout": 0, "error": 0, "invalid": 0}
+    (out / "run.json").write_text(json.dumps({"jobs": len(by_key), "todo": len(todo), "n_jobs": n_jobs,
+                                              "backend": backend, "started": time.time()}, indent=1))
+    if not todo:
+        return counts
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(todo), desc="jobs", unit="job", dynamic_ncols=True)
+    with backend_context(backend, n_jobs, scheduler):
+        results = Parallel(return_as="generator_unordered")(delayed(run_job)(j, memory_gb) for j in todo)
+        for record, arrays in results:
+            job = by_key[record["key"]]
+            write_result(out, complete_record(record, job, props[job.dataset.digest()]), arrays)
+            counts[record["status"]] = counts.get(record["status"], 0) + 1
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(failed=len(todo) and sum(counts[s] for s in ("timeout", "error", "invalid")))
+    if bar is not None:
+        bar.close()
+    return counts

@@ -1,0 +1,63 @@
+"""Deliberately broken methods, named by import path in runner tests (never registered)."""
+import os
+import signal
+import time
+
+import numpy as np
+
+from methods import Method, Prediction
+
+
+class Hang(Method):
+    """Never returns."""
+
+    time_budget_s = 2.0
+
+    def fit(self, obs):
+        while True:
+            time.sleep(0.1)
+
+
+class Crash(Method):
+    def fit(self, obs):
+        raise RuntimeError("deliberate crash in fit")
+
+
+class Segfault(Method):
+    def fit(self, obs):
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+
+class NaNScores(Method):
+    def fit(self, obs):
+        d = obs.d
+        return Prediction(np.full((d, d), np.nan), np.zeros((d, d), int), info=self.describe())
+
+
+class Cyclic(Method):
+    def fit(self, obs):
+        d = obs.d
+        G = np.roll(np.eye(d, dtype=int), 1, axis=1)  # 0 -> 1 -> ... -> d-1 -> 0
+        return Prediction(G.astype(float), G, info=self.describe())
+
+
+class Constant(Method):
+    """Some edges, but every score tied."""
+
+    def fit(self, obs):
+        d = obs.d
+        G = np.triu(np.ones((d, d), int), 1)
+        return Prediction(np.ones((d, d)), G, info=self.describe())
+
+
+class Slow(Method):
+    """Sleeps, then returns the empty graph: for kill-and-resume tests."""
+
+    def __init__(self, sleep: float = 0.4, seed: int = 0):
+        self.sleep = sleep
+        self.seed = seed
+
+    def fit(self, obs):
+        time.sleep(self.sleep)
+        d = obs.d
+        return Prediction(np.zeros((d, d)), np.zeros((d, d), int), info=self.describe())

@@ -1,0 +1,134 @@
+"""The runner survives its methods: timeouts, crashes, invalid output, kill -9 and resume."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bench.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+B = "tests.broken_methods:"
+
+
+def run(out, methods, suite="quick", *extra):
+    return main(["run", "--suite", suite, "--methods", methods, "--out", str(out), "--quiet", *extra])
+
+
+def jobs_csv(out):
+    return pd.read_csv(Path(out) / "jobs.csv")
+
+
+def test_failures_are_results(tmp_path):
+    methods = ",".join([f"{B}Hang", f"{B}Crash", f"{B}Segfault", f"{B}NaNScores", f"{B}Cyclic",
+                        f"{B}Constant", "abs-corr"])
+    t0 = time.time()
+    assert run(tmp_path, methods, "quick", "--n-jobs", "2") == 0
+    df = jobs_csv(tmp_path)
+    status = df.groupby("method")["status"].agg(set).to_dict()
+    assert status[f"{B}Hang"] == {"timeout"}
+    assert status[f"{B}Crash"] == {"error"}
+    assert status[f"{B}Segfault"] == {"error"}
+    assert status[f"{B}NaNScores"] == {"invalid"}
+    assert status[f"{B}Cyclic"] == {"invalid"}
+    assert status["abs-corr"] == {"ok"}
+    hang = df[df["method"] == f"{B}Hang"]
+    assert hang["runtime_s"].between(2.0, 6.0).all(), hang["runtime_s"].tolist()  # killed near its budget
+    assert time.time() - t0 < 120
+    assert df[df["method"] == f"{B}Cyclic"]["cyclic_output"].all()
+    assert df[df["method"] == f"{B}Constant"]["constant_scores"].all()
+    # failures are scored as the empty graph, so they count in means
+    crash = df[df["method"] == f"{B}Crash"]
+    assert (crash["shd"] == crash["n_true_edges"]).all() and (crash["auroc"] == 0.5).all()
+    # the traceback is kept in the job file
+    rec = json.loads(next(p for p in (tmp_path / "jobs").glob("*.json")
+                          if json.loads(p.read_text())["method"] == f"{B}Crash").read_text())
+    assert "deliberate crash in fit" in rec["traceback"]
+    assert "signal 11" in df[df["method"] == f"{B}Segfault"]["error_message"].iloc[0]
+    lb = pd.read_csv(tmp_path / "leaderboard.csv")
+    assert lb.set_index("method").loc[f"{B}Crash", "success_rate"] == 0.0
+    report = (tmp_path / "report.md").read_text()
+    assert "constant scores" in report and "timeout" in report
+    for name in ["jobs.csv", "leaderboard.csv", "diagnostics.csv", "report.md"]:
+        assert (tmp_path / name).exists()
+
+
+def test_job_file_traces_everything(tmp_path):
+    assert run(tmp_path, "abs-corr") == 0
+    rec = json.loads(next((tmp_path / "jobs").glob("*.json")).read_text())
+    for k in ["key", "method", "params", "dataset", "dataset_digest", "seed", "code_version", "libraries",
+              "machine", "runtime_s", "metrics", "status"]:
+        assert k in rec, k
+    assert rec["libraries"]["numpy"]
+    assert (tmp_path / "jobs" / f"{rec['key']}.npz").exists()
+
+
+def test_finished_jobs_are_not_rerun(tmp_path):
+    assert run(tmp_path, "abs-corr,empty") == 0
+    files = {p: p.stat().st_mtime_ns for p in (tmp_path / "jobs").glob("*.json")}
+    assert run(tmp_path, "abs-corr,empty") == 0
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "jobs").glob("*.json")} == files
+    assert run(tmp_path, "abs-corr", "quick", "--force") == 0
+    assert sum(files[p] != p.stat().st_mtime_ns for p in files) == 4
+
+
+def test_kill9_then_resume_runs_every_job_exactly_once(tmp_path):
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "bench", "run", "--suite", "quick", "--methods", f"{B}Slow",
+           "--seeds", "5", "--out", str(out), "--quiet"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list((out / "jobs").glob("*.json"))) < 5:
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    first = {p.name: p.read_bytes() for p in (out / "jobs").glob("*.json")}
+    assert 5 <= len(first) < 20
+    assert subprocess.run(cmd, cwd=ROOT, timeout=120).returncode == 0
+    files = list((out / "jobs").glob("*.json"))
+    assert len(files) == 20  # 4 datasets x 5 seeds, each exactly once
+    for p in files:  # finished jobs untouched
+        if p.name in first:
+            assert p.read_bytes() == first[p.name]
+    df = jobs_csv(out)
+    assert len(df) == 20 and not df.duplicated(["dataset", "seed"]).any()
+    assert not list((out / "jobs").glob("*.tmp"))
+
+
+def test_bad_arguments_exit_nonzero_with_one_line(tmp_path, capsys):
+    assert main(["run", "--suite", "nope", "--out", str(tmp_path)]) == 2
+    assert "unknown suite 'nope'" in capsys.readouterr().err
+    assert main(["run", "--suite", "quick", "--methods", "abs-cor", "--out", str(tmp_path)]) == 2
+    assert "did you mean 'abs-corr'" in capsys.readouterr().err
+
+
+def test_yaml_run_file(tmp_path):
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(f"suite: quick\nmethods: [empty, abs-corr]\nseeds: 1\nout: {tmp_path / 'out'}\n")
+    assert main(["run", "--config", str(cfg), "--quiet"]) == 0
+    assert len(jobs_csv(tmp_path / "out")) == 8
+
+
+def test_report_rebuilds_from_jobs(tmp_path):
+    assert run(tmp_path, "abs-corr") == 0
+    (tmp_path / "leaderboard.csv").unlink()
+    assert main(["report", str(tmp_path)]) == 0
+    assert (tmp_path / "leaderboard.csv").exists()
+
+
+def test_dask_local_cluster_gives_identical_results(tmp_path):
+    pytest.importorskip("dask.distributed")
+    methods = "abs-corr,partial-corr,empty"
+    assert run(tmp_path / "loky", methods, "quick", "--n-jobs", "2") == 0
+    assert run(tmp_path / "dask", methods, "quick", "--n-jobs", "2", "--backend", "dask") == 0
+    cols = ["method", "dataset", "seed", "status", "auroc", "auprc", "f1", "shd", "sid"]
+    a = jobs_csv(tmp_path / "loky")[cols].sort_values(["method", "dataset"]).reset_index(drop=True)
+    b = jobs_csv(tmp_path / "dask")[cols].sort_values(["method", "dataset"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    assert sorted(p.name for p in (tmp_path / "loky" / "jobs").glob("*.json")) == \
+        sorted(p.name for p in (tmp_path / "dask" / "jobs").glob("*.json"))
