@@ -16,7 +16,13 @@ and compares the two score matrices, truth-free:
   division by zero). 0 means "did not move at all".
 - ``probe_rank_change``: 1 - Spearman correlation of the two score vectors (0 when the
   ranking is unchanged; 1 when either is constant, since no ranking survives).
-- ``probe_blind``: ``probe_score_change < BLIND_THRESHOLD``.
+- ``probe_control_change``: the same measure for a *joint* row permutation (one permutation for
+  all columns: dependence kept, only row order changes). A row-order-sensitive model (e.g. one
+  with row positional encodings) moves under any permutation; this is its noise floor. 0 for
+  methods that treat rows as a set.
+- ``probe_excess_change``: ``probe_score_change - probe_control_change``, the part of the movement
+  due to destroying dependence.
+- ``probe_blind``: ``probe_excess_change < BLIND_THRESHOLD``.
 """
 from __future__ import annotations
 
@@ -48,6 +54,15 @@ def shuffle_columns(obs, seed: int = 0):
     return Observations(Xs, Ms, tuple(obs.variables))
 
 
+def permute_rows(obs, seed: int = 0):
+    """Observations with all rows permuted by one permutation (dependence kept)."""
+    from datasets.base import Observations
+
+    perm = np.random.default_rng(np.random.SeedSequence([seed, 0xC0DE])).permutation(obs.X.shape[0])
+    M = None if obs.interventions is None else np.asarray(obs.interventions)[perm]
+    return Observations(np.asarray(obs.X)[perm], M, tuple(obs.variables))
+
+
 def _spearman(a: np.ndarray, b: np.ndarray) -> float:
     from scipy.stats import rankdata
 
@@ -58,22 +73,31 @@ def _spearman(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def dependence_probe(method, obs, seed: int = 0) -> dict:
-    """Fit ``method`` on ``obs`` and on its column-shuffled copy; how much did the scores move?
+    """Fit ``method`` on ``obs``, its column-shuffled copy and a jointly row-permuted copy
+    (control); how much did the scores move when dependence was destroyed?
 
     method: a methods.Method instance. obs: datasets.base.Observations. Returns a JSON-ready
-    dict: probe_score_change, probe_rank_change, probe_blind, probe_threshold, and the scores'
+    dict: probe_score_change, probe_control_change, probe_excess_change, probe_rank_change, probe_blind, probe_threshold, and the scores'
     spread before and after (probe_score_std, probe_score_std_shuffled).
     """
     d = obs.X.shape[1]
     off = ~np.eye(d, dtype=bool)
     s = np.nan_to_num(np.asarray(method.fit(obs).scores, dtype=float)[off])
     s_sh = np.nan_to_num(np.asarray(method.fit(shuffle_columns(obs, seed)).scores, dtype=float)[off])
+    s_pm = np.nan_to_num(np.asarray(method.fit(permute_rows(obs, seed)).scores, dtype=float)[off])
     scale = float(s.std() + np.abs(s).mean())
-    diff = float(np.abs(s - s_sh).mean())
-    change = diff / (scale + 1e-12) if scale > 0 else (0.0 if diff == 0 else float("inf"))
+
+    def rel(other):
+        diff = float(np.abs(s - other).mean())
+        return diff / (scale + 1e-12) if scale > 0 else (0.0 if diff == 0 else float("inf"))
+
+    change, control = rel(s_sh), rel(s_pm)
+    excess = change - control if np.isfinite(change) and np.isfinite(control) else change
     return {"probe_score_change": float(change),
+            "probe_control_change": float(control),
+            "probe_excess_change": float(excess),
             "probe_rank_change": float(1.0 - _spearman(s, s_sh)),
-            "probe_blind": bool(change < BLIND_THRESHOLD),
+            "probe_blind": bool(excess < BLIND_THRESHOLD),
             "probe_threshold": BLIND_THRESHOLD,
             "probe_score_std": float(s.std()),
             "probe_score_std_shuffled": float(s_sh.std())}

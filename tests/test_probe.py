@@ -47,3 +47,22 @@ def test_empty_is_blind_without_division_by_zero():
 def test_marginal_function_is_blind():
     r = dependence_probe(VarianceScores(), _obs(interventions=True))
     assert r["probe_blind"] and r["probe_score_change"] < 1e-9
+
+
+class RowOrderSensitive(Method):
+    """Depends on row order and marginals only (first rows of each column): the control absorbs it."""
+
+    def fit(self, obs):
+        X = np.asarray(obs.X)
+        v = X[:5].sum(axis=0)
+        S = np.add.outer(v, v)
+        np.fill_diagonal(S, 0.0)
+        return Prediction(S, np.zeros(S.shape, dtype=np.int8), False, {})
+
+
+def test_control_permutation_keeps_dependence_and_is_zero_for_set_methods():
+    r = dependence_probe(get_method("abs-corr"), _obs())
+    assert r["probe_control_change"] < 1e-9
+    assert abs(r["probe_excess_change"] - r["probe_score_change"]) < 1e-9
+    r = dependence_probe(RowOrderSensitive(), _obs())
+    assert r["probe_score_change"] > 0 and r["probe_control_change"] > 0
