@@ -79,3 +79,20 @@ def dataset_properties(ds: Dataset) -> dict:
         for key in ("n_edges", "edge_density", "mean_in_degree", "max_in_degree"):
             out[key] = float("nan")
     return out
+
+
+def summarize(props: list[dict]) -> dict:
+    """Suite-level record: mean (NaN-skipping) of every numeric property over its datasets."""
+    out = {"datasets": len(props)}
+    keys = [k for k in (props[0] if props else {}) if not isinstance(props[0][k], (str, bool))]
+    for k in keys:
+        vals = np.array([p[k] for p in props], dtype=float)
+        out[f"mean_{k}"] = float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
+    out["noise"] = "+".join(sorted({p["noise"] for p in props}))
+    return out
+
+
+def suite_properties(name: str) -> dict:
+    """``summarize`` over the datasets of a registered suite (generated or read from the cache)."""
+    from .registry import load_suite
+    return summarize([dataset_properties(ds) for ds in load_suite(name)])

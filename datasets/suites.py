@@ -249,7 +249,7 @@ def _register_scaling_suites() -> None:
     for kind, what in (("linear", "linear-Gaussian"), ("nonlinear", "mixed nonlinear (per node: MLP, sine, "
                                                                       "tanh, quadratic, threshold)")):
         for scaling, label in SCALING_LABEL.items():
-            how = {"none": "raw (varsortable)", "zscore": "z-scored after generation",
+            how = {"none": "raw" + (" (varsortable)" if kind == "linear" else ""), "zscore": "z-scored after generation",
                    "iscm": "standardized inside generation (iSCM)"}[scaling]
             note = " (equal to z-scored: nonlinear parents enter standardized)" if (kind, scaling) == ("nonlinear", "iscm") else ""
             register_suite(f"{kind}-{label}", f"10 {what} ER graphs, d 10-20, n 1000, {how}{note}; "

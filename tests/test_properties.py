@@ -72,3 +72,11 @@ def test_fast_on_d100():
     p = dataset_properties(ds)
     assert time.perf_counter() - t < 1.0  # ~0.13 s measured; slack for a shared 2-core machine
     assert p["d"] == 100 and 0 < p["intervened_row_share"] < 0.3
+
+
+def test_suite_summary_records_sortability():
+    from datasets.properties import summarize, suite_properties
+    quick = suite_properties("quick")
+    assert quick["datasets"] == 4 and 0 <= quick["mean_var_sortability"] <= 1 and quick["noise"] == "gaussian"
+    both = summarize([dataset_properties(chain()), dataset_properties(chain(iscm=True))])
+    assert both["mean_n_edges"] == 7 and 0.75 < both["mean_var_sortability"] < 0.85
