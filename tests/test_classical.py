@@ -219,6 +219,7 @@ def test_quiet_counts_what_it_swallowed():
     assert root.level == level
 
 
+@pytest.mark.slow
 def test_pc_kci_orients_a_nonlinear_collider():
     rng = np.random.default_rng(0)
     x0, x1, e = rng.standard_normal((3, 300))
