@@ -95,9 +95,12 @@ def _child(job: Job, path: str) -> None:
         except InvalidPrediction as e:
             result.update(status="invalid", error=str(e), invalid_reason=str(e))
         else:
-            result.update(status="ok", metrics=evaluate(job.dataset.graph, pred),
-                          cpdag=bool(pred.cpdag), info=pred.info)
-            result["flags"] = job_flags(job.dataset.graph, pred, result["metrics"])
+            result.update(status="ok", cpdag=bool(pred.cpdag), info=pred.info)
+            if job.dataset.meta.get("has_truth", True):
+                result["metrics"] = evaluate(job.dataset.graph, pred)
+                result["flags"] = job_flags(job.dataset.graph, pred, result["metrics"])
+            else:  # a user's CSV without a truth: predictions only, nothing to score against
+                result["metrics"], result["flags"] = {}, {}
             arrays = {"scores": np.asarray(pred.scores, dtype=np.float32), "graph": np.asarray(pred.graph, np.int8)}
             if method.learned:
                 from .probe import dependence_probe

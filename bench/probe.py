@@ -15,7 +15,7 @@ and compares the two score matrices, truth-free:
   of the original scores (their std plus mean |s|, so a constant output gives 0 instead of a
   division by zero). 0 means "did not move at all".
 - ``probe_rank_change``: 1 - Spearman correlation of the two score vectors (0 when the
-  ranking is unchanged; 1 when either is constant, since no ranking survives).
+  ranking is unchanged, about 1 when unrelated, up to 2 when reversed; 1 when either is constant).
 - ``probe_control_change``: the same measure for a *joint* row permutation (one permutation for
   all columns: dependence kept, only row order changes). A row-order-sensitive model (e.g. one
   with row positional encodings) moves under any permutation; this is its noise floor. 0 for

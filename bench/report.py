@@ -37,7 +37,7 @@ def leaderboard_markdown(lb: pd.DataFrame) -> list[str]:
     lines = []
     for (suite, tier), g in lb.groupby(["suite", "tier"], sort=True):
         view = pd.DataFrame({
-            "rank": g["rank"].astype(int), "method": g["method"], "jobs": g["jobs"],
+            "rank": g["rank"].map(lambda v: "–" if pd.isna(v) else int(v)), "method": g["method"], "jobs": g["jobs"],
             "success": g["success_rate"].map(lambda v: f"{v:.0%}"),
             "AUROC [95% CI]": _ci(g, "auroc"), "AUPRC": g["auprc_mean"], "F1": g["f1_mean"],
             "SHD": g["shd_mean"], "SHD_cpdag": g["shd_cpdag_mean"], "SID": g["sid_mean"],

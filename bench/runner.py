@@ -70,7 +70,7 @@ def backend_context(backend: str, n_jobs: int, scheduler: str | None):
 def complete_record(record: dict, job: Job, dataset_props: dict) -> dict:
     """Fill in what a failed job lacks: it scores as the empty graph, with its failure flags."""
     record["dataset_properties"] = dataset_props
-    if record["status"] != "ok":
+    if record["status"] != "ok" and job.dataset.meta.get("has_truth", True):
         from methods import Prediction
 
         d = job.dataset.d

@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from .diagnostics import FAILURE_FLAGS, JOB_FLAGS, SORTABILITY_HIGH, TRIVIAL_METHODS
+from .metrics import HIGHER_IS_BETTER
 
 FRONT = ["method", "dataset", "suite", "seed", "status", "runtime_s"]
 
@@ -26,6 +27,9 @@ def jobs_table(records: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     if df.empty:
         return df
+    for metric in list(HIGHER_IS_BETTER) + ["n_pred_edges", "n_true_edges"]:
+        if metric not in df:  # e.g. a run on a user's CSV without a truth
+            df[metric] = np.nan
     for flag in JOB_FLAGS + FAILURE_FLAGS:
         if flag not in df:
             df[flag] = False
@@ -38,7 +42,7 @@ def jobs_table(records: list[dict]) -> pd.DataFrame:
 def add_trivial_comparison(df: pd.DataFrame) -> pd.DataFrame:
     """``trivial_auroc``: the best trivial baseline's AUROC on the same dataset (NaN when none ran);
     ``no_better_than_trivial``: AUROC not above it."""
-    trivial = df[df["method"].isin(TRIVIAL_METHODS) & (df["status"] == "ok")]
+    trivial = df[df["method"].isin(TRIVIAL_METHODS) & (df["status"] == "ok") & df["auroc"].notna()]
     best = trivial.groupby("dataset")["auroc"].max() if "auroc" in df else pd.Series(dtype=float)
     best_name = (trivial.loc[trivial.groupby("dataset")["auroc"].idxmax(), ["dataset", "method"]]
                  .set_index("dataset")["method"] if len(trivial) else pd.Series(dtype=object))

@@ -1,0 +1,65 @@
+"""The report states failures and shortcuts in plain words, from the results alone."""
+from pathlib import Path
+
+import pandas as pd
+
+from bench.cli import main
+
+B = "tests.broken_methods:"
+
+
+def test_report_flags_a_variance_shortcut(tmp_path):
+    # the same graphs raw and z-scored: ordering by variance works only on the raw ones
+    assert main(["run", "--suite", "linear-raw,linear-zscore", "--methods",
+                 f"{B}VarianceOrder,abs-corr,partial-corr", "--out", str(tmp_path), "--quiet",
+                 "--n-jobs", "2"]) == 0
+    report = (tmp_path / "report.md").read_text()
+    section = report.split("## Shortcuts")[1]
+    assert f"**{B}VarianceOrder** orients edges by a scale shortcut" in section
+    assert "best_trivial" in section and "partial-corr" in section
+    assert (tmp_path / "plots" / "shortcuts.png").exists()
+
+
+def test_collapsed_model_is_called_out(tmp_path):
+    assert main(["run", "--suite", "quick", "--methods", "empty,abs-corr", "--out", str(tmp_path),
+                 "--quiet"]) == 0
+    report = (tmp_path / "report.md").read_text()
+    assert "**empty** predicted **no edges at all** on every one of its 4 jobs" in report
+    diag = pd.read_csv(tmp_path / "diagnostics.csv").set_index("method")
+    assert diag.loc["empty", "empty_output"] == 4 and diag.loc["empty", "constant_scores"] == 4
+    assert diag.loc["abs-corr", "empty_output"] == 0
+
+
+def test_user_csv_with_and_without_truth(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(300)
+    b = 2 * a + rng.standard_normal(300)
+    c = b + rng.standard_normal(300)
+    data = tmp_path / "data.csv"
+    pd.DataFrame({"a": a, "b": b, "c": c}).to_csv(data, index=False)
+    truth = tmp_path / "truth.csv"
+    truth.write_text("cause,effect\na,b\nb,c\n")
+    assert main(["run", "--data", str(data), "--truth", str(truth), "--methods", "abs-corr",
+                 "--out", str(tmp_path / "with"), "--quiet"]) == 0
+    df = pd.read_csv(tmp_path / "with" / "jobs.csv")
+    assert df["n_true_edges"].iloc[0] == 2 and df["auroc"].iloc[0] > 0.5
+    assert main(["run", "--data", str(data), "--methods", "abs-corr", "--out", str(tmp_path / "without"),
+                 "--quiet"]) == 0
+    df = pd.read_csv(tmp_path / "without" / "jobs.csv")
+    assert df["status"].iloc[0] == "ok" and np.isnan(df["auroc"].iloc[0])
+
+
+def test_bad_csv_is_one_line_and_keeps_earlier_results(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", "--suite", "quick", "--methods", "empty", "--out", str(out), "--quiet"]) == 0
+    before = sorted(p.name for p in (out / "jobs").glob("*.json"))
+    capsys.readouterr()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y\n1,2\n3,oops\n5,6\n")
+    assert main(["run", "--data", str(bad), "--methods", "empty", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bad.csv" in err[0]
+    assert sorted(p.name for p in (out / "jobs").glob("*.json")) == before
+    assert Path(out / "report.md").exists()
