@@ -6,8 +6,8 @@ block); the learned model trains on seeds from ``TRAINING_SEED_BASE`` upward, so
 draw can repeat a benchmark dataset. Per-suite parameters (d, density, mechanism) are drawn
 from ``SeedSequence(block base)``, so a suite is the same list on every call and machine.
 
-Tags on every member become columns of the result tables: ``tier`` (small: d <= 30, large:
-d >= 50, real), ``mechanism``, ``scaling``, ``interventional``, ``ood`` (outside the learned
+Tags on every member become columns of the result tables: ``tier`` (tabscm, sweep-d and
+default only; small: d <= 30, large: d >= 50, real), ``mechanism``, ``scaling``, ``interventional``, ``ood`` (outside the learned
 model's training distribution: z-scored ER graphs, d 5-30, expected degree 1-3, Gaussian
 noise, n 200-1000, linear and MLP mechanisms) and ``shift`` (what is outside it).
 """
@@ -75,8 +75,11 @@ def training_shift(spec: SCMSpec) -> list[str]:
 def synthetic_ref(name: str, spec: SCMSpec, seed: int, suite: str, **tags) -> DatasetRef:
     """A lazily generated, disk-cached suite member. ``tags`` go into meta and result tables.
 
+    ``tier`` is not a default: the leaderboard breaks a suite down by tier wherever it has one,
+    so only suites whose members differ in size (tabscm, sweep-d, default) set it.
+
     Default tags from the spec: d, n, mechanism, scaling (none/zscore/iscm), interventional,
-    tier, graph_model, noise, data_seed (the generator seed; ``seed`` in result tables is the
+    graph_model, noise, data_seed (the generator seed; ``seed`` in result tables is the
     method's), and ood/shift from ``training_shift``.
     """
     if not 0 <= seed < TRAINING_SEED_BASE:
@@ -84,7 +87,7 @@ def synthetic_ref(name: str, spec: SCMSpec, seed: int, suite: str, **tags) -> Da
     shift = training_shift(spec)
     all_tags = {"suite": suite, "d": spec.d, "n": spec.rows, "mechanism": "+".join(spec.mechanisms),
                 "scaling": spec.scaling, "interventional": spec.intervention_share > 0,
-                "tier": tier(spec.d), "graph_model": spec.graph, "noise": spec.noise,
+                "graph_model": spec.graph, "noise": spec.noise,
                 "ood": bool(shift), "shift": "+".join(shift) or "none", "data_seed": int(seed), **tags}
     payload = {"spec": spec.to_dict(), "seed": seed, "name": name, "meta": all_tags,
                "version": GENERATOR_VERSION}
@@ -131,12 +134,12 @@ def default() -> list[DatasetRef]:
         spec = SCMSpec(d=10, n=1000, expected_degree=2.0, mechanism=mech)
         for scaling, label in scal.items():
             refs.append(synthetic_ref(f"default-{mech}-d10-{label}", spec.replace(scaling=scaling), base + k,
-                                      "default"))
+                                      "default", tier="small"))
     refs.append(synthetic_ref("default-linear-d20-raw", SCMSpec(d=20, n=1000, expected_degree=2.0), base + 2,
-                              "default"))
+                              "default", tier="small"))
     refs.append(synthetic_ref("default-int-linear-d10-zscore",
                               SCMSpec(d=10, n=1000, expected_degree=2.0, intervention_share=0.3, n_targets=3,
-                                      scaling="zscore"), base + 3, "default"))
+                                      scaling="zscore"), base + 3, "default", tier="small"))
     for name, interventional in (("sachs-obs853", False), ("sachs-int7466", True)):
         refs.append(_named_ref(name, "default", d=11, n=853 if not interventional else 7466,
                                mechanism="unknown", scaling="none", interventional=interventional,
@@ -179,7 +182,7 @@ def _tabscm_members(suite: str, keep: str | None = None) -> list[DatasetRef]:
                            n_targets=n_targets, scaling="zscore", max_rows=2000)
             name = f"tabscm-{i:03d}-{tier_name}-{mech}-d{d}"
             if keep is None or keep == tier_name:
-                refs.append(synthetic_ref(name, spec, base + i, suite))
+                refs.append(synthetic_ref(name, spec, base + i, suite, tier=tier_name))
             i += 1
     return refs
 
@@ -206,7 +209,7 @@ def tabscm_large() -> list[DatasetRef]:
 def sweep_d() -> list[DatasetRef]:
     base = SUITE_SEED_BASE["sweep-d"]
     return [synthetic_ref(f"sweep-d{d}", SCMSpec(d=d, n=1000, expected_degree=2.0, scaling="zscore"), base + k,
-                          "sweep-d")
+                          "sweep-d", tier=tier(d))
             for k, d in enumerate((10, 20, 50, 100))]
 
 
