@@ -94,6 +94,7 @@ def test_greedy_dag_is_acyclic_and_keeps_strongest():
     assert G[0, 1] == 1 and G[1, 2] == 1 and G[1, 0] == 0 and G[2, 0] == 0
 
 
+@pytest.mark.slow
 def test_tiny_training_run_logs_and_resumes(tmp_path):
     cfg = _cfg("tabscm")
     cfg["model"].update(width=16, layers=1, sample_width=8, sample_rows=16)
