@@ -6,7 +6,6 @@ A collapsed model (the original TabSCM: no edges, AUROC 0.50) trips ``empty_outp
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 
 BOOTSTRAP = 200            # resamples of off-diagonal pairs for the per-job AUROC interval
 CI = 0.95
@@ -31,19 +30,30 @@ FAILURE_FLAGS = ["timeout", "error", "invalid", "cyclic_output"]
 
 
 def auroc_interval(truth: np.ndarray, scores: np.ndarray, seed: int = 0) -> tuple[float, float]:
-    """Percentile bootstrap interval of AUROC over off-diagonal pairs."""
+    """Percentile bootstrap interval of AUROC over off-diagonal pairs.
+
+    Vectorised: the scores are sorted once and each resample is a vector of multiplicities,
+    so AUROC (Mann-Whitney, ties counted one half) is a cumulative sum per resample
+    (200 scikit-learn calls took seconds per job at d = 100; this takes milliseconds).
+    """
     T = np.asarray(truth) != 0
     off = ~np.eye(T.shape[0], dtype=bool)
     y, s = T[off], np.asarray(scores, dtype=float)[off]
     if y.all() or not y.any():
         return float("nan"), float("nan")
+    order = np.argsort(s, kind="stable")
+    s, y = s[order], y[order]
+    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])  # groups of tied scores
     rng = np.random.default_rng(seed)
-    vals = []
-    for _ in range(BOOTSTRAP):
-        idx = rng.integers(0, len(y), len(y))
-        if y[idx].any() and not y[idx].all():
-            vals.append(roc_auc_score(y[idx], s[idx]))
-    lo, hi = np.percentile(vals, [100 * (1 - CI) / 2, 100 * (1 + CI) / 2])
+    N = len(s)
+    W = np.stack([np.bincount(rng.integers(0, N, N), minlength=N) for _ in range(BOOTSTRAP)]).astype(float)
+    pos = np.add.reduceat(W * y, starts, axis=1)
+    neg = np.add.reduceat(W * ~y, starts, axis=1)
+    below = np.cumsum(neg, axis=1) - neg
+    n1, n0 = pos.sum(axis=1), neg.sum(axis=1)
+    ok = (n1 > 0) & (n0 > 0)
+    auc = (pos * (below + 0.5 * neg)).sum(axis=1)[ok] / (n1[ok] * n0[ok])
+    lo, hi = np.percentile(auc, [100 * (1 - CI) / 2, 100 * (1 + CI) / 2])
     return float(lo), float(hi)
 
 

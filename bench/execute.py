@@ -97,7 +97,7 @@ def _child(job: Job, path: str) -> None:
         else:
             result.update(status="ok", cpdag=bool(pred.cpdag), info=pred.info)
             if job.dataset.meta.get("has_truth", True):
-                result["metrics"] = evaluate(job.dataset.graph, pred)
+                result["metrics"] = evaluate(job.dataset.graph, pred, job.truth_cpdag)
                 result["flags"] = job_flags(job.dataset.graph, pred, result["metrics"])
             else:  # a user's CSV without a truth: predictions only, nothing to score against
                 result["metrics"], result["flags"] = {}, {}
@@ -128,15 +128,18 @@ def _rss_mb(pid: int) -> float:
 _CTX = None
 
 
-def _context():
-    """A forkserver context whose server has the harness and numpy stack imported."""
+BASE_PRELOAD = ("bench.execute", "bench.metrics", "bench.diagnostics", "methods", "datasets", "sklearn.metrics")
+
+
+def _context(preload: tuple[str, ...] = ()):
+    """A forkserver context whose server has the harness, the numpy stack and the run's method
+    libraries (``Method.preload``) imported, so no job pays for an import another already paid."""
     global _CTX
     if _CTX is None:
         import multiprocessing as mp
 
         _CTX = mp.get_context("forkserver")
-        _CTX.set_forkserver_preload(["bench.execute", "bench.metrics", "bench.diagnostics", "methods",
-                                     "datasets", "sklearn.metrics", "scipy.stats"])
+        _CTX.set_forkserver_preload(list(BASE_PRELOAD) + list(preload))
     return _CTX
 
 
@@ -147,14 +150,15 @@ def _child_main(job: Job, path: str) -> None:
         os._exit(1)
 
 
-def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB) -> tuple[dict, dict | None]:
+def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
+            preload: tuple[str, ...] = ()) -> tuple[dict, dict | None]:
     """Run ``job`` isolated; return (record, arrays). Never raises for the method's sake."""
     fd, path = tempfile.mkstemp(prefix="tabscm-job-", suffix=".npz")
     os.close(fd)
     os.unlink(path)
     started = time.time()
     t0 = time.perf_counter()
-    proc = _context().Process(target=_child_main, args=(job, path), daemon=False)
+    proc = _context(preload).Process(target=_child_main, args=(job, path), daemon=False)
     proc.start()
     status, why = None, None
     while proc.is_alive():

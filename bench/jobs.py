@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from datasets.base import Dataset
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +57,7 @@ class Job:
     budget_s: float
     tags: dict = field(default_factory=dict)
     key: str = ""
+    truth_cpdag: np.ndarray | None = field(default=None, repr=False)  # set once per dataset
 
     def __post_init__(self):
         if not self.key:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
 from pathlib import Path
 
@@ -67,6 +68,31 @@ def backend_context(backend: str, n_jobs: int, scheduler: str | None):
             ray.shutdown()
 
 
+def cached_truth_cpdag(graph: np.ndarray) -> np.ndarray | None:
+    """The truth's CPDAG, computed once per graph and kept in the dataset cache folder."""
+    import hashlib
+
+    from datasets.cache import cache_dir
+
+    from .metrics import truth_cpdag
+
+    G = (np.asarray(graph) != 0).astype(np.int8)
+    path = cache_dir() / f"cpdag-{hashlib.sha256(G.tobytes() + str(G.shape).encode()).hexdigest()[:24]}.npy"
+    if path.exists():
+        try:
+            return np.load(path)
+        except (OSError, ValueError):
+            path.unlink(missing_ok=True)
+    cp = truth_cpdag(G)
+    if cp is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            np.save(f, cp)
+        os.replace(tmp, path)
+    return cp
+
+
 def complete_record(record: dict, job: Job, dataset_props: dict) -> dict:
     """Fill in what a failed job lacks: it scores as the empty graph, with its failure flags."""
     record["dataset_properties"] = dataset_props
@@ -74,7 +100,7 @@ def complete_record(record: dict, job: Job, dataset_props: dict) -> dict:
         from methods import Prediction
 
         d = job.dataset.d
-        record["metrics"] = evaluate(job.dataset.graph, Prediction.from_graph(np.zeros((d, d))))
+        record["metrics"] = evaluate(job.dataset.graph, Prediction.from_graph(np.zeros((d, d))), job.truth_cpdag)
         record["scored_as"] = "empty graph"
     record.setdefault("flags", {})
     record["flags"].update(failure_flags(record["status"], record.get("error")))
@@ -94,26 +120,31 @@ def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "
     for job in jobs:
         by_key.setdefault(job.key, job)
     todo = [j for k, j in by_key.items() if k not in done]
-    props = {}
+    props, cpdags = {}, {}
     (out / "truths").mkdir(exist_ok=True)
     for j in by_key.values():
         digest = j.dataset.digest()
         if digest not in props:
             props[digest] = dataset_properties(j.dataset)
+            cpdags[digest] = cached_truth_cpdag(j.dataset.graph)
             np.save(out / "truths" / f"{digest}.npy", j.dataset.graph)  # for plots and audits
             (out / "truths" / f"{digest}.names").write_text("\n".join(j.dataset.variables))
+        j.truth_cpdag = cpdags[digest]
     counts = {"skipped": len(by_key) - len(todo), "ok": 0, "timeout": 0, "error": 0, "invalid": 0}
     (out / "run.json").write_text(json.dumps({"jobs": len(by_key), "todo": len(todo), "n_jobs": n_jobs,
                                               "backend": backend, "started": time.time()}, indent=1))
     if not todo:
         return counts
+    from methods import method_class
+
+    preload = tuple(sorted({m for j in todo for m in method_class(j.method).preload}))
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=len(todo), desc="jobs", unit="job", dynamic_ncols=True)
     with backend_context(backend, n_jobs, scheduler):
-        results = Parallel(return_as="generator_unordered")(delayed(run_job)(j, memory_gb) for j in todo)
+        results = Parallel(return_as="generator_unordered")(delayed(run_job)(j, memory_gb, preload) for j in todo)
         for record, arrays in results:
             job = by_key[record["key"]]
             write_result(out, complete_record(record, job, props[job.dataset.digest()]), arrays)

@@ -80,6 +80,7 @@ class Method:
     learned: bool = False           # amortized/learned: put through the dependence probe
     deterministic: bool = True      # same input, same output, whatever the seed
     output: str = "dag"             # "dag", "cpdag" or "scores" (graph derived from scores)
+    preload: tuple[str, ...] = ()   # modules the runner imports once per worker, not once per job
 
     def fit(self, obs) -> Prediction:  # pragma: no cover - interface
         raise NotImplementedError

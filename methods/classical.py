@@ -75,6 +75,8 @@ class PC(Method):
     per test). depth: largest conditioning set (-1 = unlimited); a cap keeps large d tractable.
     """
 
+    preload = ('causallearn.search.ConstraintBased.PC',)
+
     library = "causal-learn"
     time_budget_s = 300.0
     output = "cpdag"
@@ -109,6 +111,8 @@ class GES(Method):
     lambda_value: BIC penalty multiplier (causal-learn's default 0.5 is the standard BIC).
     max_parents: cap on a node's parents during search (-1 = unlimited); keeps large d tractable.
     """
+
+    preload = ('causallearn.search.ScoreBased.GES',)
 
     library = "causal-learn"
     time_budget_s = 300.0
@@ -158,6 +162,8 @@ class GIES(Method):
     rows that cost is in info. Without any intervention GIES is GES.
     """
 
+    preload = ('gies',)
+
     library = "gies"
     time_budget_s = 300.0
     uses_interventions = True
@@ -200,6 +206,8 @@ class DirectLiNGAM(Method):
     lingam's ``adjacency_matrix_`` B is in the structural-equation convention, x = B x + e,
     so B[i, j] != 0 means j -> i: transposed here. scores = |B^T|; graph = |B^T| > w_threshold.
     """
+
+    preload = ('lingam',)
 
     library = "lingam"
     time_budget_s = 300.0

@@ -38,6 +38,8 @@ class Notears(Method):
     dual-ascent steps (each one a full L-BFGS solve), which bounds the run at large d.
     """
 
+    preload = ('methods._gcastle',)
+
     library = "gcastle"
     time_budget_s = 300.0
 
@@ -70,6 +72,8 @@ class Dagma(Method):
     Fitted with the library's threshold set to 0, so the scores are |W| before thresholding.
     T: number of central-path iterations; warm_iter / max_iter: Adam steps per inner solve.
     """
+
+    preload = ('dagma.linear',)
 
     library = "dagma"
     time_budget_s = 300.0

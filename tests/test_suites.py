@@ -156,7 +156,7 @@ def test_ood_tags():
     assert {r.tags["noise"] for r in suite_refs("ood-noise")} == {"laplace", "uniform"}
     assert {r.tags["n"] for r in suite_refs("ood-n")} == {50, 2000}
     assert {r.tags["graph_model"] for r in suite_refs("ood-sf")} == {"sf"}
-    assert {r.tags["mechanism"] for r in suite_refs("ood-mech")} == {"sine", "tanh", "quadratic", "threshold"}
+    assert all("+" in r.tags["mechanism"] for r in suite_refs("ood-mech"))  # mixed per node
     assert all(r.tags["ood"] is False for r in suite_refs("linear-zscore") + suite_refs("interventional"))
     interventional = [r.load() for r in suite_refs("interventional")[:2]]
     assert all(ds.interventions is not None and ds.interventions.any() for ds in interventional)

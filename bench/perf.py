@@ -1,0 +1,208 @@
+"""`make perf`: what the harness and the methods cost, as ratios measured in one run.
+
+1. Harness overhead: PC, GES and NOTEARS called directly through their libraries vs the same
+   jobs through ``bench run --n-jobs 1`` (jobs only, then with the report).
+2. Parallel efficiency: ``bench run`` on equal jobs with 1 worker vs 2.
+3. Scaling: runtime and peak memory of every method against d and n, with fitted log-log
+   growth exponents, and the learned model's speed-up over each classical method at the
+   largest d.
+Writes results/perf/*.csv and log-log plots. Absolute times on a shared machine are noise;
+the ratios are the result.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+CLASSICAL = ("pc", "ges", "notears")
+
+
+def _direct_call(method: str, X: np.ndarray) -> float:
+    """Time one call of the library itself, the way its own docs call it."""
+    t0 = time.perf_counter()
+    if method == "pc":
+        from causallearn.search.ConstraintBased.PC import pc
+
+        pc(X, 0.05, "fisherz", show_progress=False)
+    elif method == "ges":
+        from causallearn.search.ScoreBased.GES import ges
+
+        ges(X, score_func="local_score_BIC")
+    else:
+        import logging
+
+        root = logging.getLogger()
+        level, handlers = root.level, list(root.handlers)
+        from castle.algorithms import Notears
+
+        root.setLevel(level)
+        root.handlers[:] = handlers
+        Notears().learn(X)
+    return time.perf_counter() - t0
+
+
+def _bench(argv: list[str]) -> None:
+    from bench.cli import main
+
+    if main(argv) != 0:
+        raise RuntimeError(f"bench {' '.join(argv)} failed")
+
+
+def harness_overhead(d: int, seeds: int, tmp: Path) -> pd.DataFrame:
+    """Direct library calls vs the same jobs through bench run --n-jobs 1."""
+    import contextlib
+    import io
+
+    from datasets.generator import SCMSpec, generate
+    from datasets.suites import synthetic_ref
+    from datasets.registry import register_suite, _SUITES
+
+    name = f"perf-overhead-d{d}"
+    specs = [(f"{name}-{s}", SCMSpec(d=d, n=1000, expected_degree=2.0), 50_000 + s) for s in range(seeds)]
+    if name not in _SUITES:
+        register_suite(name, "perf: overhead datasets")(
+            lambda: [synthetic_ref(n_, sp, sd, name) for n_, sp, sd in specs])
+    rows = []
+    for method in CLASSICAL:
+        direct = 0.0
+        for _, spec, seed in specs:
+            X = generate(spec, seed).X
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                direct += _direct_call(method, X)
+        out = tmp / f"overhead-{method}"
+        t0 = time.perf_counter()
+        from bench.jobs import build_jobs
+        from bench.runner import run_jobs
+        import datasets
+
+        data = [(ref.load(), name, dict(ref.tags)) for ref in datasets.suite_refs(name)]
+        run_jobs(build_jobs([method], data, 1), out, n_jobs=1, progress=False)
+        jobs_s = time.perf_counter() - t0
+        from bench.report import build_outputs
+
+        build_outputs(out)
+        total_s = time.perf_counter() - t0
+        rows.append({"method": method, "d": d, "jobs": seeds, "direct_s": direct, "bench_jobs_s": jobs_s,
+                     "bench_with_report_s": total_s, "overhead_jobs": jobs_s / direct,
+                     "overhead_with_report": total_s / direct})
+    return pd.DataFrame(rows)
+
+
+def parallel_efficiency(method: str, suite: str, seeds: int, tmp: Path) -> pd.DataFrame:
+    rows = {}
+    for k in (1, 2):
+        t0 = time.perf_counter()
+        _bench(["run", "--suite", suite, "--methods", method, "--seeds", str(seeds), "--n-jobs", str(k),
+                "--out", str(tmp / f"parallel-{k}"), "--quiet", "--force"])
+        rows[k] = time.perf_counter() - t0
+    return pd.DataFrame([{"method": method, "suite": suite, "jobs_per_run": seeds, "one_worker_s": rows[1],
+                          "two_workers_s": rows[2], "speedup": rows[1] / rows[2]}])
+
+
+def growth_exponent(x, y) -> float:
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = np.isfinite(y) & (y > 0)
+    if ok.sum() < 2:
+        return float("nan")
+    return float(np.polyfit(np.log(x[ok]), np.log(y[ok]), 1)[0])
+
+
+def scaling(methods: list[str], suites: dict[str, str], timeout: float, n_jobs: int, tmp: Path):
+    """Runtime and peak memory against d and n; one row per method x point, plus exponents."""
+    frames = []
+    for axis, suite in suites.items():
+        out = tmp / f"scaling-{axis}"
+        _bench(["run", "--suite", suite, "--methods", ",".join(methods), "--out", str(out), "--quiet",
+                "--timeout", str(timeout), "--n-jobs", str(n_jobs)])
+        from bench.store import load_records
+
+        recs = load_records(out)
+        frames.append(pd.DataFrame([{"axis": axis, "method": r["method"], "d": r["d"], "n": r["n"],
+                                     "status": r["status"], "runtime_s": r["runtime_s"],
+                                     "peak_rss_mb": r.get("peak_rss_mb")} for r in recs]))
+    points = pd.concat(frames, ignore_index=True)
+    exps = []
+    for (axis, method), g in points.groupby(["axis", "method"]):
+        x = g["d"] if axis == "d" else g["n"]
+        ok = g["status"] == "ok"
+        exps.append({"axis": axis, "method": method, "runtime_exponent": growth_exponent(x[ok], g["runtime_s"][ok]),
+                     "memory_exponent": growth_exponent(x[ok], g["peak_rss_mb"][ok]),
+                     "points_ok": int(ok.sum()), "points": len(g)})
+    return points, pd.DataFrame(exps)
+
+
+def speedups(points: pd.DataFrame, learned: str = "tabscm") -> pd.DataFrame:
+    """The learned model's inference time vs each classical method at the largest d."""
+    g = points[points["axis"] == "d"]
+    if g.empty or learned not in set(g["method"]):
+        return pd.DataFrame()
+    dmax = g["d"].max()
+    at = g[g["d"] == dmax].set_index("method")
+    base = float(at.loc[learned, "runtime_s"])
+    rows = [{"d": dmax, "method": m, "status": r["status"], "runtime_s": r["runtime_s"],
+             "speedup_of_" + learned: r["runtime_s"] / base,
+             "note": "lower bound: the method was killed at its budget" if r["status"] == "timeout" else ""}
+            for m, r in at.iterrows() if m != learned]
+    return pd.DataFrame(rows)
+
+
+def plot(points: pd.DataFrame, out: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    paths = []
+    for axis in sorted(points["axis"].unique()):
+        g = points[points["axis"] == axis]
+        fig, ax = plt.subplots(figsize=(7.5, 5))
+        sns.lineplot(data=g, x=axis, y="runtime_s", hue="method", style="method", markers=True, dashes=False, ax=ax)
+        ax.set(xscale="log", yscale="log", ylabel="runtime (s)", title=f"runtime against {axis} (log-log)")
+        ax.legend(fontsize=7, ncol=2)
+        path = out / f"runtime_vs_{axis}.png"
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        paths.append(path)
+    return paths
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.perf", description=__doc__.split("\n")[0])
+    p.add_argument("--out", default="results/perf")
+    p.add_argument("--tiny", action="store_true", help="a seconds-long smoke setting (tests)")
+    p.add_argument("--timeout", type=float, default=300.0, help="per-job budget in the scaling runs")
+    args = p.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    import methods
+
+    with tempfile.TemporaryDirectory(prefix="tabscm-perf-") as tmp:
+        tmp = Path(tmp)
+        if args.tiny:
+            over = harness_overhead(d=5, seeds=1, tmp=tmp)
+            par = parallel_efficiency("abs-corr", "quick", 2, tmp)
+            points, exps = scaling(["abs-corr", "empty"], {"d": "quick"}, 30, 1, tmp)
+        else:
+            over = harness_overhead(d=50, seeds=2, tmp=tmp)
+            par = parallel_efficiency("ges", "sweep-n", 4, tmp)
+            points, exps = scaling(methods.list_methods(), {"d": "sweep-d", "n": "sweep-n"}, args.timeout, 2, tmp)
+    spd = speedups(points)
+    for name, df in (("overhead", over), ("parallel", par), ("scaling_points", points),
+                     ("scaling_exponents", exps), ("speedup", spd)):
+        df.to_csv(out / f"{name}.csv", index=False)
+    plot(points, out)
+    pd.set_option("display.width", 160)
+    print(over.to_string(index=False), par.to_string(index=False), exps.to_string(index=False),
+          spd.to_string(index=False) if len(spd) else "(no learned model in the scaling run)", sep="\n\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from bench.diagnostics import auroc_interval, job_flags
+from bench.metrics import evaluate
+from methods import Prediction
+
+
+def _case(seed=0, d=15):
+    rng = np.random.default_rng(seed)
+    T = np.triu(rng.random((d, d)) < 0.3, 1).astype(int)
+    S = T + rng.normal(0, 0.8, (d, d))
+    return T, S
+
+
+def test_interval_brackets_the_point_estimate():
+    T, S = _case()
+    off = ~np.eye(len(T), dtype=bool)
+    auc = roc_auc_score(T[off], S[off])
+    lo, hi = auroc_interval(T, S)
+    assert lo < auc < hi and hi - lo < 0.3
+
+
+def test_interval_with_ties_and_perfect_scores():
+    T, _ = _case(1)
+    lo, hi = auroc_interval(T, T.astype(float))  # perfect separation
+    assert lo == hi == 1.0
+    lo, hi = auroc_interval(T, np.ones_like(T, dtype=float))  # all tied: exactly chance
+    assert lo == hi == 0.5
+
+
+def test_flags_of_a_collapsed_prediction():
+    T, _ = _case(2)
+    d = len(T)
+    p = Prediction(np.zeros((d, d)), np.zeros((d, d), int))
+    f = job_flags(T, p, evaluate(T, p))
+    assert f["empty_output"] and f["constant_scores"] and f["chance_auroc"] and f["no_better_than_empty"]
+    assert not f["full_output"]
+
+
+def test_flags_of_a_good_prediction():
+    T, S = _case(3)
+    p = Prediction(S, T)
+    f = job_flags(T, p, evaluate(T, p))
+    assert not any(f[k] for k in ("empty_output", "constant_scores", "chance_auroc", "no_better_than_empty"))
