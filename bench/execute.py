@@ -190,6 +190,7 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
     record = {
         "key": job.key, "method": job.method, "params": job.params, "dataset": job.dataset.name,
         "suite": job.suite, "seed": job.seed, "tags": job.tags, "budget_s": job.budget_s,
+        "method_fingerprint": job.fingerprint,
         "dataset_digest": job.dataset.digest(), "n": job.dataset.n, "d": job.dataset.d,
         "started": started, "wall_s": runtime, **environment(), **result,
     }

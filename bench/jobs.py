@@ -21,11 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """sha256 (16 hex) of every .py, .yaml and checkpoint under methods/ and datasets/."""
+    """sha256 (16 hex) of every .py, .yaml and .csv under methods/ and datasets/.
+
+    Model checkpoints are not in it: a method names the files it depends on through
+    ``Method.fingerprint()``, which goes into its own jobs' keys only."""
     h = hashlib.sha256()
     for pkg in ("methods", "datasets"):
         for path in sorted((ROOT / pkg).rglob("*")):
-            if path.suffix in {".py", ".yaml", ".pt", ".csv"} and "__pycache__" not in path.parts:
+            if path.suffix in {".py", ".yaml", ".csv"} and "__pycache__" not in path.parts:
                 h.update(str(path.relative_to(ROOT)).encode())
                 h.update(path.read_bytes())
     return h.hexdigest()[:16]
@@ -57,12 +60,13 @@ class Job:
     budget_s: float
     tags: dict = field(default_factory=dict)
     key: str = ""
+    fingerprint: str = ""  # Method.fingerprint(): e.g. the sha256 of a learned model's checkpoint
     truth_cpdag: np.ndarray | None = field(default=None, repr=False)  # set once per dataset
 
     def __post_init__(self):
         if not self.key:
             payload = {"method": self.method, "params": self.params, "dataset": self.dataset.digest(),
-                       "seed": self.seed, "code": code_version()}
+                       "seed": self.seed, "code": code_version(), "method_files": self.fingerprint}
             self.key = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
     @property
@@ -118,7 +122,9 @@ def build_jobs(method_specs: list[str], data: list[tuple[Dataset, str, dict]], s
         method = cls(**params)  # fail early on bad parameters
         full = method.get_params()
         full.pop("seed", None)
+        fingerprint = method.fingerprint()
         for ds, suite, tags in data:
             for seed in range(seeds):
-                jobs.append(Job(name, full, ds, suite, seed, float(timeout or cls.time_budget_s), dict(tags)))
+                jobs.append(Job(name, full, ds, suite, seed, float(timeout or cls.time_budget_s), dict(tags),
+                                fingerprint=fingerprint))
     return jobs

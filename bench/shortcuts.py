@@ -97,7 +97,7 @@ def shortcuts_section(jobs: pd.DataFrame, plot_dir: Path) -> tuple[list[str], li
 
     lines = ["## Shortcuts: raw vs standardized data, in vs out of distribution", ""]
     figs: list[Path] = []
-    triv = jobs[jobs["method"].isin(TRIVIAL_METHODS)].groupby(["suite", "method"])["auroc"].mean()
+    triv = jobs[jobs["method"].isin(TRIVIAL_METHODS)].groupby(["suite", "method"])["auroc"].mean().dropna()
     if len(triv):
         lines += ["The trivial baseline to beat on each suite (best mean AUROC among "
                   f"{', '.join(TRIVIAL_METHODS)}):", ""]

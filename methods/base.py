@@ -103,6 +103,11 @@ class Method:
             setattr(self, k, v)
         return self
 
+    def fingerprint(self) -> str:
+        """Identity of the files this method's output depends on beyond the code (e.g. the sha256
+        of a checkpoint); part of its jobs' keys, so a new checkpoint reruns its jobs only."""
+        return ""
+
     def describe(self, **extra) -> dict:
         """What every prediction's info starts from: method, library, version, parameters."""
         lib = self.library
