@@ -147,7 +147,7 @@ def default() -> list[DatasetRef]:
                                       scaling="zscore"), base + 3, "default", tier="small"))
     for name, interventional in (("sachs-obs853", False), ("sachs-int7466", True)):
         refs.append(_named_ref(name, "default", d=11, n=853 if not interventional else 7466,
-                               mechanism="unknown", scaling="none", interventional=interventional,
+                               mechanism="real (Sachs)", scaling="none", interventional=interventional,
                                tier="real", ood=True, shift="real data"))
     return refs
 
