@@ -54,20 +54,27 @@ def _bench(argv: list[str]) -> None:
         raise RuntimeError(f"bench {' '.join(argv)} failed")
 
 
+def perf_suite(name: str, d: int, count: int) -> list:
+    """Register (once) a suite of ``count`` linear ER datasets with d variables; return its specs."""
+    from datasets.generator import SCMSpec
+    from datasets.registry import _SUITES, register_suite
+    from datasets.suites import synthetic_ref
+
+    specs = [(f"{name}-{i}", SCMSpec(d=d, n=1000, expected_degree=2.0), 50_000 + 100 * d + i) for i in range(count)]
+    if name not in _SUITES:
+        register_suite(name, "perf datasets")(lambda: [synthetic_ref(n_, sp, sd, name) for n_, sp, sd in specs])
+    return specs
+
+
 def harness_overhead(d: int, seeds: int, tmp: Path) -> pd.DataFrame:
     """Direct library calls vs the same jobs through bench run --n-jobs 1."""
     import contextlib
     import io
 
-    from datasets.generator import SCMSpec, generate
-    from datasets.suites import synthetic_ref
-    from datasets.registry import register_suite, _SUITES
+    from datasets.generator import generate
 
     name = f"perf-overhead-d{d}"
-    specs = [(f"{name}-{s}", SCMSpec(d=d, n=1000, expected_degree=2.0), 50_000 + s) for s in range(seeds)]
-    if name not in _SUITES:
-        register_suite(name, "perf: overhead datasets")(
-            lambda: [synthetic_ref(n_, sp, sd, name) for n_, sp, sd in specs])
+    specs = perf_suite(name, d, seeds)
     rows = []
     for method in CLASSICAL:
         direct = 0.0
@@ -94,7 +101,10 @@ def harness_overhead(d: int, seeds: int, tmp: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def parallel_efficiency(method: str, suite: str, seeds: int, tmp: Path) -> pd.DataFrame:
+def parallel_efficiency(method: str, d: int, seeds: int, tmp: Path) -> pd.DataFrame:
+    """One dataset, ``seeds`` identical jobs, with 1 worker then 2 (whole ``bench run``, report included)."""
+    suite = f"perf-equal-d{d}"
+    perf_suite(suite, d, 1)
     rows = {}
     for k in (1, 2):
         t0 = time.perf_counter()
@@ -178,29 +188,34 @@ def main(argv=None) -> int:
     p.add_argument("--out", default="results/perf")
     p.add_argument("--tiny", action="store_true", help="a seconds-long smoke setting (tests)")
     p.add_argument("--timeout", type=float, default=300.0, help="per-job budget in the scaling runs")
+    p.add_argument("--parts", default="overhead,parallel,scaling",
+                   help="comma-separated subset of overhead, parallel, scaling (the others' CSVs are kept)")
     args = p.parse_args(argv)
+    parts = set(args.parts.split(","))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     import methods
 
+    results: dict[str, pd.DataFrame] = {}
     with tempfile.TemporaryDirectory(prefix="tabscm-perf-") as tmp:
         tmp = Path(tmp)
-        if args.tiny:
-            over = harness_overhead(d=5, seeds=1, tmp=tmp)
-            par = parallel_efficiency("abs-corr", "quick", 2, tmp)
-            points, exps = scaling(["abs-corr", "empty"], {"d": "quick"}, 30, 1, tmp)
-        else:
-            over = harness_overhead(d=50, seeds=2, tmp=tmp)
-            par = parallel_efficiency("ges", "sweep-n", 4, tmp)
-            points, exps = scaling(methods.list_methods(), {"d": "sweep-d", "n": "sweep-n"}, args.timeout, 2, tmp)
-    spd = speedups(points)
-    for name, df in (("overhead", over), ("parallel", par), ("scaling_points", points),
-                     ("scaling_exponents", exps), ("speedup", spd)):
+        if "overhead" in parts:
+            results["overhead"] = harness_overhead(d=5 if args.tiny else 50, seeds=1 if args.tiny else 2, tmp=tmp)
+        if "parallel" in parts:
+            results["parallel"] = (parallel_efficiency("abs-corr", 5, 2, tmp) if args.tiny else
+                                   parallel_efficiency("notears", 30, 8, tmp))
+        if "scaling" in parts:
+            if args.tiny:
+                points, exps = scaling(["abs-corr", "empty"], {"d": "quick"}, 30, 1, tmp)
+            else:
+                points, exps = scaling(methods.list_methods(), {"d": "sweep-d", "n": "sweep-n"}, args.timeout, 2, tmp)
+            results.update(scaling_points=points, scaling_exponents=exps, speedup=speedups(points))
+            plot(points, out)
+    for name, df in results.items():
         df.to_csv(out / f"{name}.csv", index=False)
-    plot(points, out)
-    pd.set_option("display.width", 160)
-    print(over.to_string(index=False), par.to_string(index=False), exps.to_string(index=False),
-          spd.to_string(index=False) if len(spd) else "(no learned model in the scaling run)", sep="\n\n")
+    pd.set_option("display.width", 200)
+    for name, df in results.items():
+        print(f"== {name}", df.to_string(index=False) if len(df) else "(empty)", sep="\n")
     return 0
 
 
