@@ -11,7 +11,7 @@ OUT ?= results/latest
 # CPU wheel (elsewhere set TORCH_INDEX=https://download.pytorch.org/whl/cpu to avoid the CUDA build).
 TORCH_INDEX ?=
 
-.PHONY: setup bench test test-all train perf lint clean
+.PHONY: setup bench test test-fast train perf lint clean
 
 setup: $(STAMP)
 
@@ -29,10 +29,10 @@ bench: setup
 	$(PY) -m bench run --suite $(SUITE) --methods $(METHODS) --seeds $(SEEDS) --n-jobs $(JOBS) --out $(OUT)
 
 test: setup
-	$(PY) -m pytest -q -m "not slow"
-
-test-all: setup
 	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow"
 
 train: setup
 	$(PY) -m methods.tabscm.train --config methods/tabscm/configs/$(or $(MODEL),tabscm).yaml
