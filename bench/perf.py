@@ -24,26 +24,21 @@ CLASSICAL = ("pc", "ges", "notears")
 
 
 def _direct_call(method: str, X: np.ndarray) -> float:
-    """Time one call of the library itself, the way its own docs call it."""
-    t0 = time.perf_counter()
+    """Time one call of the library itself, the way its own docs call it (imports not timed)."""
     if method == "pc":
         from causallearn.search.ConstraintBased.PC import pc
 
-        pc(X, 0.05, "fisherz", show_progress=False)
+        call = lambda: pc(X, 0.05, "fisherz", show_progress=False)  # noqa: E731
     elif method == "ges":
         from causallearn.search.ScoreBased.GES import ges
 
-        ges(X, score_func="local_score_BIC")
+        call = lambda: ges(X, score_func="local_score_BIC")  # noqa: E731
     else:
-        import logging
+        from methods._gcastle import algorithms  # gcastle, imported without its logging side effects
 
-        root = logging.getLogger()
-        level, handlers = root.level, list(root.handlers)
-        from castle.algorithms import Notears
-
-        root.setLevel(level)
-        root.handlers[:] = handlers
-        Notears().learn(X)
+        call = lambda: algorithms.Notears().learn(X)  # noqa: E731
+    t0 = time.perf_counter()
+    call()
     return time.perf_counter() - t0
 
 
@@ -54,45 +49,47 @@ def _bench(argv: list[str]) -> None:
         raise RuntimeError(f"bench {' '.join(argv)} failed")
 
 
-def perf_suite(name: str, d: int, count: int) -> list:
-    """Register (once) a suite of ``count`` linear ER datasets with d variables; return its specs."""
-    from datasets.generator import SCMSpec
-    from datasets.registry import _SUITES, register_suite
-    from datasets.suites import synthetic_ref
+PERF_SEED_BASE = 40_000  # a block of its own, outside every suite's and the training range
 
-    specs = [(f"{name}-{i}", SCMSpec(d=d, n=1000, expected_degree=2.0), 50_000 + 100 * d + i) for i in range(count)]
-    if name not in _SUITES:
-        register_suite(name, "perf datasets")(lambda: [synthetic_ref(n_, sp, sd, name) for n_, sp, sd in specs])
-    return specs
+
+def perf_data(name: str, d: int, count: int) -> list[tuple]:
+    """``count`` linear ER datasets with d variables, as (dataset, suite, tags) for build_jobs."""
+    from datasets.generator import SCMSpec, generate
+
+    spec = SCMSpec(d=d, n=1000, expected_degree=2.0)
+    return [(generate(spec, PERF_SEED_BASE + 100 * d + i, f"{name}-{i}"), name, {"d": d}) for i in range(count)]
+
+
+def run_bench(methods_: list[str], data: list[tuple], out: Path, n_jobs: int, seeds: int = 1) -> None:
+    """What ``bench run`` does after parsing its arguments: jobs, runner, then tables and report."""
+    from bench.jobs import build_jobs
+    from bench.report import build_outputs
+    from bench.runner import run_jobs
+
+    run_jobs(build_jobs(methods_, data, seeds), out, n_jobs=n_jobs, progress=False, force=True)
+    build_outputs(out)
 
 
 def harness_overhead(d: int, seeds: int, tmp: Path) -> pd.DataFrame:
-    """Direct library calls vs the same jobs through bench run --n-jobs 1."""
+    """Direct library calls vs the same jobs through the runner with one worker."""
     import contextlib
     import io
 
-    from datasets.generator import generate
+    from bench.jobs import build_jobs
+    from bench.report import build_outputs
+    from bench.runner import run_jobs
 
-    name = f"perf-overhead-d{d}"
-    specs = perf_suite(name, d, seeds)
+    data = perf_data(f"perf-overhead-d{d}", d, seeds)
     rows = []
     for method in CLASSICAL:
         direct = 0.0
-        for _, spec, seed in specs:
-            X = generate(spec, seed).X
+        for ds, _, _ in data:
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                direct += _direct_call(method, X)
+                direct += _direct_call(method, ds.X)
         out = tmp / f"overhead-{method}"
         t0 = time.perf_counter()
-        from bench.jobs import build_jobs
-        from bench.runner import run_jobs
-        import datasets
-
-        data = [(ref.load(), name, dict(ref.tags)) for ref in datasets.suite_refs(name)]
-        run_jobs(build_jobs([method], data, 1), out, n_jobs=1, progress=False)
+        run_jobs(build_jobs([method], data, 1), out, n_jobs=1, progress=False, force=True)
         jobs_s = time.perf_counter() - t0
-        from bench.report import build_outputs
-
         build_outputs(out)
         total_s = time.perf_counter() - t0
         rows.append({"method": method, "d": d, "jobs": seeds, "direct_s": direct, "bench_jobs_s": jobs_s,
@@ -102,16 +99,14 @@ def harness_overhead(d: int, seeds: int, tmp: Path) -> pd.DataFrame:
 
 
 def parallel_efficiency(method: str, d: int, seeds: int, tmp: Path) -> pd.DataFrame:
-    """One dataset, ``seeds`` identical jobs, with 1 worker then 2 (whole ``bench run``, report included)."""
-    suite = f"perf-equal-d{d}"
-    perf_suite(suite, d, 1)
+    """One dataset, ``seeds`` identical jobs, with 1 worker then 2 (report included)."""
+    data = perf_data(f"perf-equal-d{d}", d, 1)
     rows = {}
     for k in (1, 2):
         t0 = time.perf_counter()
-        _bench(["run", "--suite", suite, "--methods", method, "--seeds", str(seeds), "--n-jobs", str(k),
-                "--out", str(tmp / f"parallel-{k}"), "--quiet", "--force"])
+        run_bench([method], data, tmp / f"parallel-{k}", n_jobs=k, seeds=seeds)
         rows[k] = time.perf_counter() - t0
-    return pd.DataFrame([{"method": method, "suite": suite, "jobs_per_run": seeds, "one_worker_s": rows[1],
+    return pd.DataFrame([{"method": method, "d": d, "jobs_per_run": seeds, "one_worker_s": rows[1],
                           "two_workers_s": rows[2], "speedup": rows[1] / rows[2]}])
 
 

@@ -133,5 +133,14 @@ def import_quietly(name: str, env: dict[str, str] | None = None):
         return sys.modules[name]
     for k, v in (env or {}).items():
         os.environ.setdefault(k, v)
-    with quiet():  # restores the root logger's level and handlers on exit
-        return importlib.import_module(name)
+    torch = sys.modules.get("torch")
+    dtype = torch.get_default_dtype() if torch is not None else None
+    try:
+        with quiet():  # restores the root logger's level and handlers on exit
+            return importlib.import_module(name)
+    finally:
+        # gcastle's NOTEARS module calls torch.set_default_dtype(torch.double) at import, which
+        # would turn every later tensor in the process (e.g. the TabSCM model's) into float64
+        torch = sys.modules.get("torch")
+        if torch is not None:
+            torch.set_default_dtype(dtype or torch.float32)

@@ -226,3 +226,14 @@ def test_pc_kci_orients_a_nonlinear_collider():
     x2 = np.tanh(x0) + x1 ** 2 / 2 + 0.3 * e
     pred = _fit("pc", _dataset(np.c_[x0, x1, x2]), indep_test="kci")
     np.testing.assert_array_equal(pred.graph, [[0, 0, 1], [0, 0, 1], [0, 0, 0]])
+
+
+def test_importing_gcastle_keeps_torch_default_dtype():
+    """gcastle's NOTEARS module sets torch's default dtype to float64 at import; a job process
+    that preloads gcastle must not hand that to the next method (the TabSCM model)."""
+    import subprocess
+    import sys
+
+    code = ("import torch; from methods._gcastle import algorithms; "
+            "assert torch.get_default_dtype() == torch.float32, torch.get_default_dtype()")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
