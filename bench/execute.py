@@ -11,9 +11,11 @@ the kernel to kill it if its parent dies, so a killed run leaves no orphans behi
 """
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import platform
+import resource
 import signal
 import socket
 import tempfile
@@ -69,13 +71,11 @@ def _limit_threads() -> None:
 
 
 def _child(job: Job, path: str) -> None:
-    """Fit, validate, score; write {record, arrays} to ``path``. Runs in the forked child."""
+    """Fit, validate, score; write {record, arrays} to ``path``. Runs in the job's own process."""
     from methods import InvalidPrediction, get_method
 
-    from .metrics import evaluate
     from .diagnostics import job_flags
-
-    import faulthandler
+    from .metrics import evaluate
 
     faulthandler.disable()  # a crash is reported as a status, not as a dump on the run's stderr
     _die_with_parent()
@@ -101,15 +101,14 @@ def _child(job: Job, path: str) -> None:
                 result["flags"] = job_flags(job.dataset.graph, pred, result["metrics"])
             else:  # a user's CSV without a truth: predictions only, nothing to score against
                 result["metrics"], result["flags"] = {}, {}
-            arrays = {"scores": np.asarray(pred.scores, dtype=np.float32), "graph": np.asarray(pred.graph, np.int8)}
+            arrays = {"scores": np.asarray(pred.scores, dtype=np.float64), "graph": np.asarray(pred.graph, np.int8)}
             if method.learned:
                 from .probe import dependence_probe
 
                 result["probe"] = dependence_probe(method, obs, seed=job.seed)
     except Exception as e:  # failure is a result
         result.update(status="error", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
-    import resource
-
+    # peak resident memory of the job's process (shared pages of the preloaded libraries included)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with open(path + ".tmp", "wb") as f:
         np.savez(f, record=json.dumps(result, default=str), **(arrays or {}))
