@@ -156,9 +156,9 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
     os.close(fd)
     os.unlink(path)
     started = time.time()
-    t0 = time.perf_counter()
     proc = _context(preload).Process(target=_child_main, args=(job, path), daemon=False)
-    proc.start()
+    proc.start()  # the first start in a worker also starts its forkserver: not the job's time
+    t0 = time.perf_counter()
     status, why = None, None
     while proc.is_alive():
         elapsed = time.perf_counter() - t0
