@@ -132,3 +132,16 @@ def test_dask_local_cluster_gives_identical_results(tmp_path):
     pd.testing.assert_frame_equal(a, b)
     assert sorted(p.name for p in (tmp_path / "loky" / "jobs").glob("*.json")) == \
         sorted(p.name for p in (tmp_path / "dask" / "jobs").glob("*.json"))
+
+
+def test_method_fingerprint_enters_only_its_own_keys():
+    import datasets
+    from bench.jobs import build_jobs
+
+    ds = datasets.load_suite("quick")[0]
+    a = build_jobs(["tabscm", "abs-corr"], [(ds, "quick", {})], 1)
+    assert a[0].fingerprint and not a[1].fingerprint
+    from bench.jobs import Job
+
+    moved = Job(a[0].method, a[0].params, ds, "quick", 0, 1.0, fingerprint="another-checkpoint")
+    assert moved.key != a[0].key

@@ -32,6 +32,14 @@ class _TabSCM(Method):
 
         return self.checkpoint or str(shipped_checkpoint(self.name))
 
+    def fingerprint(self) -> str:
+        """sha256 of the checkpoint: a retrained model reruns its own jobs, nobody else's."""
+        import hashlib
+        from pathlib import Path
+
+        path = Path(self.checkpoint_path())
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else "missing"
+
     def fit(self, obs) -> Prediction:
         import torch
 
