@@ -38,7 +38,7 @@ train: setup
 	$(PY) -m methods.tabscm.train --config methods/tabscm/configs/$(or $(MODEL),tabscm).yaml
 
 perf: setup
-	$(PY) -m bench.perf --out results/perf
+	$(PY) -m bench.perf --out results/perf --timeout $(or $(PERF_TIMEOUT),60)
 
 lint: setup
 	$(PY) -m compileall -q bench methods datasets tests
