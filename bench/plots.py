@@ -64,7 +64,8 @@ def pr_curves(jobs: pd.DataFrame, run_dir: Path, out: Path) -> Path:
             p, rcl, _ = precision_recall_curve(np.concatenate(ys), np.concatenate(ss))
             ax.plot(rcl, p, label=method, lw=1.2)
     ax.set(xlabel="recall", ylabel="precision", title="precision-recall (pooled over jobs)")
-    ax.legend(fontsize=7)
+    if ax.lines:
+        ax.legend(fontsize=7)
     return _save(fig, out / "pr_curves.png")
 
 
@@ -150,12 +151,15 @@ def sachs_graphs(jobs: pd.DataFrame, run_dir: Path, out: Path) -> list[Path]:
             nx.draw_networkx_nodes(Gx, pos, ax=ax, node_size=380, node_color="white", edgecolors="black")
             nx.draw_networkx_labels(Gx, pos, {i: names[i] if names else str(i) for i in range(d)}, ax=ax, font_size=6)
             for kind, edges in kinds.items():
+                if not edges:
+                    continue
                 color, ls = style[kind]
+                directed = {"arrows": True, "arrowsize": 9} if kind != "undirected" else {"arrows": False}
                 nx.draw_networkx_edges(Gx, pos, edgelist=edges, ax=ax, edge_color=color, style=ls,
-                                       arrows=kind != "undirected", node_size=380, arrowsize=9,
-                                       label=f"{kind} ({len(edges)})")
+                                       node_size=380, label=f"{kind} ({len(edges)})", **directed)
             ax.set_title(f"{r['method']}", fontsize=9)
-            ax.legend(fontsize=6, loc="lower left")
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=6, loc="lower left")
             ax.axis("off")
         for ax in list(axes.flat)[len(methods_):]:
             ax.axis("off")
