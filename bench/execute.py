@@ -35,14 +35,9 @@ POLL_S = 0.05
 
 @lru_cache(maxsize=1)
 def environment() -> dict:
-    from importlib.metadata import PackageNotFoundError, version
+    from methods.base import library_version
 
-    libs = {}
-    for lib in LIBRARIES:
-        try:
-            libs[lib] = version(lib)
-        except PackageNotFoundError:
-            pass
+    libs = {lib: v for lib in LIBRARIES if (v := library_version(lib)) != "unknown"}
     return {"code_version": code_version(), "git_commit": git_commit(), "libraries": libs,
             "machine": {"host": socket.gethostname(), "platform": platform.platform(),
                         "python": platform.python_version(), "cpus": os.cpu_count()}}
@@ -190,7 +185,7 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
         "key": job.key, "method": job.method, "params": job.params, "dataset": job.dataset.name,
         "suite": job.suite, "seed": job.seed, "tags": job.tags, "budget_s": job.budget_s,
         "method_fingerprint": job.fingerprint,
-        "dataset_digest": job.dataset.digest(), "n": job.dataset.n, "d": job.dataset.d,
+        "dataset_digest": job.dataset_digest, "n": job.dataset.n, "d": job.dataset.d,
         "started": started, "wall_s": runtime, **environment(), **result,
     }
     # runtime_s: the method's own fit time (what people compare); wall_s adds the harness's

@@ -62,10 +62,12 @@ class Job:
     key: str = ""
     fingerprint: str = ""  # Method.fingerprint(): e.g. the sha256 of a learned model's checkpoint
     truth_cpdag: np.ndarray | None = field(default=None, repr=False)  # set once per dataset
+    dataset_digest: str = field(default="", repr=False)  # hashed once here, reused by runner and store
 
     def __post_init__(self):
+        self.dataset_digest = self.dataset_digest or self.dataset.digest()
         if not self.key:
-            payload = {"method": self.method, "params": self.params, "dataset": self.dataset.digest(),
+            payload = {"method": self.method, "params": self.params, "dataset": self.dataset_digest,
                        "seed": self.seed, "code": code_version(), "method_files": self.fingerprint}
             self.key = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
@@ -116,6 +118,7 @@ def build_jobs(method_specs: list[str], data: list[tuple[Dataset, str, dict]], s
     if seeds < 1:
         raise ValueError(f"--seeds must be >= 1, got {seeds}")
     jobs = []
+    digests = [ds.digest() for ds, _, _ in data]  # once per dataset, not once per job
     for spec in method_specs:
         name, params = parse_method_spec(spec)
         cls = method_class(name)
@@ -123,8 +126,8 @@ def build_jobs(method_specs: list[str], data: list[tuple[Dataset, str, dict]], s
         full = method.get_params()
         full.pop("seed", None)
         fingerprint = method.fingerprint()
-        for ds, suite, tags in data:
+        for (ds, suite, tags), digest in zip(data, digests):
             for seed in range(seeds):
                 jobs.append(Job(name, full, ds, suite, seed, float(timeout or cls.time_budget_s), dict(tags),
-                                fingerprint=fingerprint))
+                                fingerprint=fingerprint, dataset_digest=digest))
     return jobs

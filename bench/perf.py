@@ -60,16 +60,6 @@ def perf_data(name: str, d: int, count: int) -> list[tuple]:
     return [(generate(spec, PERF_SEED_BASE + 100 * d + i, f"{name}-{i}"), name, {"d": d}) for i in range(count)]
 
 
-def run_bench(methods_: list[str], data: list[tuple], out: Path, n_jobs: int, seeds: int = 1) -> None:
-    """What ``bench run`` does after parsing its arguments: jobs, runner, then tables and report."""
-    from bench.jobs import build_jobs
-    from bench.report import build_outputs
-    from bench.runner import run_jobs
-
-    run_jobs(build_jobs(methods_, data, seeds), out, n_jobs=n_jobs, progress=False, force=True)
-    build_outputs(out)
-
-
 def harness_overhead(d: int, count: int, tmp: Path) -> pd.DataFrame:
     """PC, GES and NOTEARS called directly (one BLAS thread, as in a job) vs the same jobs in one
     runner call with one worker; per-method sums of fit time against the run's whole wall time."""

@@ -123,7 +123,7 @@ def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "
     props, cpdags = {}, {}
     (out / "truths").mkdir(exist_ok=True)
     for j in by_key.values():
-        digest = j.dataset.digest()
+        digest = j.dataset_digest
         if digest not in props:
             props[digest] = dataset_properties(j.dataset)
             cpdags[digest] = cached_truth_cpdag(j.dataset.graph)
@@ -147,7 +147,7 @@ def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "
         results = Parallel(return_as="generator_unordered")(delayed(run_job)(j, memory_gb, preload) for j in todo)
         for record, arrays in results:
             job = by_key[record["key"]]
-            write_result(out, complete_record(record, job, props[job.dataset.digest()]), arrays)
+            write_result(out, complete_record(record, job, props[job.dataset_digest]), arrays)
             counts[record["status"]] = counts.get(record["status"], 0) + 1
             if bar is not None:
                 bar.update(1)

@@ -79,7 +79,3 @@ def summary_flags(diag: pd.DataFrame) -> list[str]:
         if hits:
             lines.append(f"**{r['method']}** on `{r['suite']}`: " + ", ".join(hits))
     return lines
-
-
-def bool_mean(s: pd.Series) -> float:
-    return float(np.mean(s.astype(float))) if len(s) else float("nan")
