@@ -1,8 +1,9 @@
 """Run one job in a child process so that a crash, a hang or runaway memory cannot take the run down.
 
 The worker (a loky or dask process) starts the child from a multiprocessing forkserver: a
-clean single-threaded process with the harness preloaded, so a child starts in milliseconds
-and never inherits a lock held by one of the worker's threads (a plain fork of a threaded
+clean single-threaded process with the harness and the run's libraries imported and each of
+the run's methods fitted once (``bench.warmup``), so a child starts warm in milliseconds and
+never inherits a lock held by one of the worker's threads (a plain fork of a threaded
 process can deadlock). The child fits the method on observations only,
 validates and scores the prediction, and writes its result to a private temporary file.
 The parent watches the clock and the child's memory, kills it past its budget (SIGKILL:
@@ -43,26 +44,13 @@ def environment() -> dict:
                         "python": platform.python_version(), "cpus": os.cpu_count()}}
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     try:
         import ctypes
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-
-
-def _limit_threads() -> None:
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except ImportError:
-        pass
-    import sys
-
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)
 
 
 def _child(job: Job, path: str) -> None:
@@ -73,8 +61,7 @@ def _child(job: Job, path: str) -> None:
     from .metrics import evaluate
 
     faulthandler.disable()  # a crash is reported as a status, not as a dump on the run's stderr
-    _die_with_parent()
-    _limit_threads()
+    die_with_parent()  # one BLAS/OpenMP thread: inherited from the server (bench.warmup)
     result: dict = {"status": "error"}
     arrays = None
     try:
@@ -125,15 +112,38 @@ _CTX = None
 BASE_PRELOAD = ("bench.execute", "bench.metrics", "bench.diagnostics", "methods", "datasets", "sklearn.metrics")
 
 
-def _context(preload: tuple[str, ...] = ()):
+def _context(methods: tuple[str, ...] = ()):
     """A forkserver context whose server has the harness, the numpy stack and the run's method
-    libraries (``Method.preload``) imported, so no job pays for an import another already paid."""
+    libraries (``Method.preload``) imported, and has fitted and scored each of ``methods`` once
+    (``bench.warmup``), so no job pays for an import or a first call another already paid.
+
+    The server starts on one BLAS/OpenMP thread (the environment it is started with), so every
+    job inherits one thread and the server has no thread pool to fork. The first run in a
+    process decides the server's methods; a later run's other methods are imported by their jobs.
+    """
     global _CTX
     if _CTX is None:
         import multiprocessing as mp
+        from multiprocessing import forkserver
 
+        from methods import method_class
+
+        from .warmup import THREAD_ENV, WARM_ENV
+
+        preload = sorted({m for name in methods for m in method_class(name).preload})
         _CTX = mp.get_context("forkserver")
-        _CTX.set_forkserver_preload(list(BASE_PRELOAD) + list(preload))
+        _CTX.set_forkserver_preload(list(BASE_PRELOAD) + preload + ["bench.warmup"])
+        env = {WARM_ENV: json.dumps(sorted(set(methods))), **{k: "1" for k in THREAD_ENV}}
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            forkserver.ensure_running()  # a spawned server: it reads the environment as it is now
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
     return _CTX
 
 
@@ -145,14 +155,18 @@ def _child_main(job: Job, path: str) -> None:
 
 
 def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
-            preload: tuple[str, ...] = ()) -> tuple[dict, dict | None]:
-    """Run ``job`` isolated; return (record, arrays). Never raises for the method's sake."""
+            methods: tuple[str, ...] = ()) -> tuple[dict, dict | None]:
+    """Run ``job`` isolated; return (record, arrays). Never raises for the method's sake.
+
+    ``methods``: the run's method names, which this process's job server warms up (``_context``).
+    """
     fd, path = tempfile.mkstemp(prefix="tabscm-job-", suffix=".npz")
     os.close(fd)
     os.unlink(path)
+    ctx = _context(methods)  # the first call in a process starts the server: not the job's time
     started = time.time()
-    proc = _context(preload).Process(target=_child_main, args=(job, path), daemon=False)
-    proc.start()  # the first start in a worker also starts its forkserver: not the job's time
+    proc = ctx.Process(target=_child_main, args=(job, path), daemon=False)
+    proc.start()
     t0 = time.perf_counter()
     status, why = None, None
     while proc.is_alive():

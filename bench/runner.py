@@ -135,16 +135,14 @@ def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "
                                               "backend": backend, "started": time.time()}, indent=1))
     if not todo:
         return counts
-    from methods import method_class
-
-    preload = tuple(sorted({m for j in todo for m in method_class(j.method).preload}))
+    methods = tuple(sorted({j.method for j in todo}))
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=len(todo), desc="jobs", unit="job", dynamic_ncols=True)
     with backend_context(backend, n_jobs, scheduler):
-        results = Parallel(return_as="generator_unordered")(delayed(run_job)(j, memory_gb, preload) for j in todo)
+        results = Parallel(return_as="generator_unordered")(delayed(run_job)(j, memory_gb, methods) for j in todo)
         for record, arrays in results:
             job = by_key[record["key"]]
             write_result(out, complete_record(record, job, props[job.dataset_digest]), arrays)

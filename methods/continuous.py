@@ -103,12 +103,17 @@ class Dagma(Method):
 
 
 def _silence_tqdm(module) -> None:
-    """DAGMA draws a tqdm bar even with verbose=False: give its module a disabled tqdm."""
+    """DAGMA draws a tqdm bar even with verbose=False: give its module a disabled tqdm, one that
+    also starts no monitor thread (tqdm starts it even for a disabled bar; a thread left in the
+    job server's warm-up is a thread missing in every job forked from it, see bench.warmup)."""
     bar = getattr(module, "tqdm", None)
     if bar is not None and not getattr(bar, "_tabscm_quiet", False):
-        def disabled(*args, **kwargs):
-            kwargs["disable"] = True
-            return bar(*args, **kwargs)
+        class Disabled(bar):
+            _tabscm_quiet = True
+            monitor_interval = 0
 
-        disabled._tabscm_quiet = True
-        module.tqdm = disabled
+            def __init__(self, *args, **kwargs):
+                kwargs["disable"] = True
+                super().__init__(*args, **kwargs)
+
+        module.tqdm = Disabled

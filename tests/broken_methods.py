@@ -1,4 +1,4 @@
-"""Deliberately broken methods, named by import path in runner tests (never registered)."""
+"""Deliberately broken methods (and one probe), named by import path in runner tests (never registered)."""
 import os
 import signal
 import time
@@ -74,3 +74,28 @@ class VarianceOrder(Method):
         np.fill_diagonal(S, 0)
         G = ((S > 0.3) & (v[:, None] < v[None, :])).astype(int)
         return Prediction(S, G, info=self.describe())
+
+
+class LeaksThread(Method):
+    """Leaves a thread running after fit: a job server warmed up with it could not fork safely."""
+
+    def fit(self, obs):
+        import threading
+
+        threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+        d = obs.d
+        return Prediction(np.zeros((d, d)), np.zeros((d, d), int), info=self.describe())
+
+
+class ThreadReport(Method):
+    """The empty graph, with the job process's thread counts in info (not broken: a probe)."""
+
+    def fit(self, obs):
+        from threadpoolctl import threadpool_info
+
+        from bench.warmup import threads
+
+        d = obs.d
+        pools = {p["internal_api"]: p["num_threads"] for p in threadpool_info()}
+        return Prediction(np.zeros((d, d)), np.zeros((d, d), int),
+                          info=self.describe(pools=pools, process_threads=threads()))

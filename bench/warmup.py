@@ -1,0 +1,125 @@
+"""What the job processes' forkserver does once, so that no forked job pays for it.
+
+A job runs in a fresh process forked from the forkserver (``bench.execute``). Whatever a fresh
+process does the first time (lazy imports inside functions, scikit-learn's and scipy's
+first-call set-up, loading a learned model's weights, specialising the interpreter's bytecode)
+every job would otherwise pay again. The forkserver imports this module last among its
+preloads: it limits every thread pool to one thread (inherited by each job) and fits and
+scores each of the run's methods (``WARM_ENV``) once on a tiny dataset.
+
+The server must survive its methods and stay single-threaded: a forked child gets only the
+forking thread, so a library's thread pool in the server is a pool of missing threads in every
+job, and the job hangs on it (gadjid's rayon pool did exactly that; scoring is warmed without
+gadjid). So each method is first warmed up in a forked trial child (``_trial``); a method
+whose trial hangs, crashes, raises or leaves a thread behind is not warmed in the server and
+its jobs start cold, which costs time, never a result.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import sys
+import time
+
+WARM_ENV = "TABSCM_BENCH_WARM"   # JSON list of method names, set only while the forkserver starts
+THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "RAYON_NUM_THREADS")
+TRIAL_TIMEOUT_S = 10.0           # or the method's own time budget, if shorter
+
+
+def threads() -> int:
+    """Threads of this process, native ones included (1 where /proc cannot say)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return 1
+
+
+def limit_threads() -> None:
+    """One thread for every BLAS/OpenMP pool loaded (the environment covers those loaded later)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
+
+
+def tiny_dataset():
+    from datasets.generator import SCMSpec, generate
+
+    return generate(SCMSpec(d=5, n=200, expected_degree=2.0), 0, "warm-up")
+
+
+def warm_one(name: str, ds) -> None:
+    """Fit method ``name`` on ``ds`` and score it the way a job does, quietly."""
+    import contextlib
+
+    import numpy as np
+
+    from methods import get_method
+
+    from .diagnostics import job_flags
+    from .metrics import ranking_metrics
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        pred = get_method(name).fit(ds.observations())
+        pred.validate(ds.d)
+        ranking_metrics(ds.graph, pred.scores)  # not evaluate(): gadjid starts a thread pool
+        job_flags(ds.graph, pred, {"n_true_edges": 1, "n_pred_edges": 1, "shd": 0})
+        np.savez(io.BytesIO(), record="{}", scores=np.asarray(pred.scores, np.float64))
+
+
+def trial(name: str, ds) -> str | None:
+    """Warm ``name`` up in a forked child: None if it finished in time without raising and left
+    one thread; otherwise why not."""
+    from methods import method_class
+
+    from .execute import die_with_parent
+
+    limit = min(TRIAL_TIMEOUT_S, method_class(name).time_budget_s)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            die_with_parent()
+            warm_one(name, ds)
+            code = 0 if threads() == 1 else 3
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + limit
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return f"took over {limit:g} s"
+        time.sleep(0.005)
+    code = os.waitstatus_to_exitcode(status)
+    return {0: None, 1: "raised", 3: "left threads running"}.get(code, f"died (exit status {code})")
+
+
+def warm(names: list[str]) -> dict[str, str]:
+    """Warm each method up in this process after a clean trial; return {method: why not} for
+    those left cold."""
+    ds = tiny_dataset()
+    if threads() > 1:  # already unsafe to fork from (not started as bench.execute starts it)
+        return {name: "the process already had threads" for name in names}
+    cold: dict[str, str] = {}
+    for name in names:
+        why = trial(name, ds)
+        if why is None:
+            try:
+                warm_one(name, ds)
+            except Exception as e:  # noqa: BLE001 - the jobs will meet it and report it
+                why = f"raised {type(e).__name__}"
+        if why is not None:
+            cold[name] = why
+    return cold
+
+
+if WARM_ENV in os.environ:  # imported by the forkserver (bench.execute._context), nobody else
+    limit_threads()
+    warm(json.loads(os.environ[WARM_ENV]))

@@ -1,0 +1,58 @@
+"""The job server's warm-up (bench.warmup): broken methods are left cold, the server survives
+them and stays single-threaded, and jobs inherit one thread per pool."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.cli import main
+from bench.store import load_records
+
+ROOT = Path(__file__).resolve().parent.parent
+B = "tests.broken_methods:"
+
+
+def warm_in_fresh_process(names: list[str]) -> dict:
+    """warm(names) in a new interpreter started as the job server is (one thread per pool; the
+    warm-up changes process-wide state); its cold methods and its thread count afterwards."""
+    from bench.warmup import THREAD_ENV
+
+    env = {**os.environ, **{k: "1" for k in THREAD_ENV}}
+    code = ("import json; from bench import warmup; cold = warmup.warm(json.loads(input())); "
+            "print(json.dumps({'cold': cold, 'threads': warmup.threads()}))")
+    out = subprocess.run([sys.executable, "-c", code], input=json.dumps(names), capture_output=True,
+                         text=True, timeout=300, cwd=ROOT, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_broken_methods_are_left_cold_and_the_server_survives():
+    r = warm_in_fresh_process([f"{B}Hang", f"{B}Segfault", f"{B}Crash", f"{B}LeaksThread", "abs-corr"])
+    cold = r["cold"]
+    assert set(cold) == {f"{B}Hang", f"{B}Segfault", f"{B}Crash", f"{B}LeaksThread"}
+    assert cold[f"{B}Hang"] == "took over 2 s"  # its own 2 s budget, shorter than the default
+    assert cold[f"{B}Segfault"].startswith("died")
+    assert cold[f"{B}Crash"] == "raised"
+    assert cold[f"{B}LeaksThread"] == "left threads running"
+    assert r["threads"] == 1
+
+
+@pytest.mark.slow
+def test_every_registered_method_warms_up_and_leaves_one_thread():
+    import methods
+
+    r = warm_in_fresh_process(methods.list_methods())
+    assert r == {"cold": {}, "threads": 1}
+
+
+def test_jobs_run_on_one_thread_per_pool(tmp_path):
+    assert main(["run", "--suite", "quick", "--methods", f"{B}ThreadReport", "--out", str(tmp_path),
+                 "--quiet", "--seeds", "1"]) == 0
+    recs = load_records(tmp_path)
+    assert recs and all(r["status"] == "ok" for r in recs)
+    for r in recs:
+        assert r["info"]["process_threads"] == 1
+        assert r["info"]["pools"] and set(r["info"]["pools"].values()) == {1}, r["info"]["pools"]
