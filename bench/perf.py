@@ -60,40 +60,85 @@ def perf_data(name: str, d: int, count: int) -> list[tuple]:
     return [(generate(spec, PERF_SEED_BASE + 100 * d + i, f"{name}-{i}"), name, {"d": d}) for i in range(count)]
 
 
-def harness_overhead(d: int, count: int, tmp: Path) -> pd.DataFrame:
-    """PC, GES and NOTEARS called directly (one BLAS thread, as in a job) vs the same jobs in one
-    runner call with one worker; per-method sums of fit time against the run's whole wall time."""
+def _direct_pass(data) -> dict[str, float]:
+    """Seconds per method for calling each library directly on every dataset, one BLAS thread."""
     import contextlib
     import io
 
     from threadpoolctl import threadpool_limits
 
-    from bench.jobs import build_jobs
-    from bench.runner import run_jobs
-    from bench.store import load_records
-
-    data = perf_data(f"perf-overhead-d{d}", d, count)
     direct = {m: 0.0 for m in CLASSICAL}
     with threadpool_limits(1):
         for method in CLASSICAL:
             for ds, _, _ in data:
                 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                     direct[method] += _direct_call(method, ds.X)
+    return direct
+
+
+def import_seconds(modules: list[str]) -> float:
+    """Wall time of importing ``modules`` in a fresh interpreter (gcastle told its backend)."""
+    import os
+    import subprocess
+
+    code = f"import time; t = time.perf_counter(); import {', '.join(modules)}; print(time.perf_counter() - t)"
+    env = {**os.environ, "CASTLE_BACKEND": "pytorch"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def harness_overhead(d: int, count: int, tmp: Path) -> pd.DataFrame:
+    """PC, GES and NOTEARS called directly (one BLAS thread, as in a job) vs the same jobs in one
+    runner call with one worker. The direct calls run before and after the runner and their mean
+    is the baseline (``direct_drift``: how far the two passes differ, the noise to read against).
+    Library imports are outside every timing but the last row's, which counts them on both
+    sides, each in a fresh interpreter: the libraries for the direct calls, the harness for the
+    run (the run's job server imports the libraries inside the run)."""
+    from bench.jobs import build_jobs
+    from bench.runner import run_jobs
+    from bench.store import load_records
+
+    data = perf_data(f"perf-overhead-d{d}", d, count)
+    before = _direct_pass(data)
     out = tmp / "overhead"
     t0 = time.perf_counter()
     run_jobs(build_jobs(list(CLASSICAL), data, 1), out, n_jobs=1, progress=False, force=True)
     jobs_s = time.perf_counter() - t0
+    after = _direct_pass(data)
+    direct = {m: (before[m] + after[m]) / 2 for m in CLASSICAL}
+    drift = {m: abs(before[m] - after[m]) / direct[m] for m in CLASSICAL}
     fit = {m: 0.0 for m in CLASSICAL}
     wall = {m: 0.0 for m in CLASSICAL}
     for r in load_records(out):
         fit[r["method"]] += r["runtime_s"]
         wall[r["method"]] += r["wall_s"]
-    rows = [{"method": m, "d": d, "jobs": count, "direct_s": direct[m], "fit_in_job_s": fit[m],
-             "job_wall_s": wall[m], "overhead_per_job": wall[m] / direct[m]} for m in CLASSICAL]
-    total_direct = sum(direct.values())
-    rows.append({"method": "all (whole run)", "d": d, "jobs": count * len(CLASSICAL), "direct_s": total_direct,
-                 "fit_in_job_s": sum(fit.values()), "job_wall_s": jobs_s, "overhead_per_job": jobs_s / total_direct})
-    return pd.DataFrame(rows)
+    rows = [_overhead_row(m, d, count, direct[m], fit[m], wall[m], wall[m]) | {"direct_drift": drift[m]}
+            for m in CLASSICAL]
+    # the whole run adds what no job carries: the job server's start (imports) and warm-up, the
+    # dataset properties, the truths and the result files, written as each job finishes
+    total = sum(direct.values())
+    whole = _overhead_row("all (whole run)", d, count * len(CLASSICAL), total, sum(fit.values()),
+                          sum(wall.values()), jobs_s)
+    whole["direct_drift"] = abs(sum(before.values()) - sum(after.values())) / total
+    lib_imports = import_seconds(["causallearn.search.ConstraintBased.PC", "causallearn.search.ScoreBased.GES",
+                                  "castle.algorithms"])
+    harness_imports = import_seconds(["bench.runner", "bench.jobs"])
+    with_imports = _overhead_row("all (whole run, imports counted)", d, count * len(CLASSICAL),
+                                 total + lib_imports, sum(fit.values()), sum(wall.values()),
+                                 jobs_s + harness_imports)
+    with_imports.update(direct_drift=whole["direct_drift"], fit_slower_s_per_job=float("nan"),
+                        around_fit_s_per_job=float("nan"), run_only_s_per_job=float("nan"))  # split above
+    return pd.DataFrame(rows + [whole, with_imports])
+
+
+def _overhead_row(method, d, jobs, direct_s, fit_s, wall_s, total_s) -> dict:
+    """Totals of one method's jobs; the per-job split of what the harness added, in seconds:
+    the fit itself being slower in a job's fresh process, then everything around the fit
+    (process start, validation, scoring, the result file), then what only the whole run adds."""
+    return {"method": method, "d": d, "jobs": jobs, "direct_s": direct_s, "fit_in_job_s": fit_s,
+            "job_wall_s": wall_s, "run_s": total_s, "overhead": total_s / direct_s,
+            "added_s_per_job": (total_s - direct_s) / jobs, "fit_slower_s_per_job": (fit_s - direct_s) / jobs,
+            "around_fit_s_per_job": (wall_s - fit_s) / jobs, "run_only_s_per_job": (total_s - wall_s) / jobs}
 
 
 def parallel_efficiency(method: str, d: int, seeds: int, tmp: Path) -> pd.DataFrame:
