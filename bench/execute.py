@@ -61,7 +61,9 @@ def _child(job: Job, path: str) -> None:
     from .metrics import evaluate
 
     faulthandler.disable()  # a crash is reported as a status, not as a dump on the run's stderr
-    die_with_parent()  # one BLAS/OpenMP thread: inherited from the server (bench.warmup)
+    die_with_parent()
+    # one thread per BLAS/OpenMP pool, and the first calls already made: both inherited from
+    # the job server (bench.warmup)
     result: dict = {"status": "error"}
     arrays = None
     try:
@@ -112,7 +114,7 @@ _CTX = None
 BASE_PRELOAD = ("bench.execute", "bench.metrics", "bench.diagnostics", "methods", "datasets", "sklearn.metrics")
 
 
-def _context(methods: tuple[str, ...] = ()):
+def job_server(methods: tuple[str, ...] = ()):
     """A forkserver context whose server has the harness, the numpy stack and the run's method
     libraries (``Method.preload``) imported, and has fitted and scored each of ``methods`` once
     (``bench.warmup``), so no job pays for an import or a first call another already paid.
@@ -158,12 +160,12 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
             methods: tuple[str, ...] = ()) -> tuple[dict, dict | None]:
     """Run ``job`` isolated; return (record, arrays). Never raises for the method's sake.
 
-    ``methods``: the run's method names, which this process's job server warms up (``_context``).
+    ``methods``: the run's method names, which this process's job server warms up (``job_server``).
     """
     fd, path = tempfile.mkstemp(prefix="tabscm-job-", suffix=".npz")
     os.close(fd)
     os.unlink(path)
-    ctx = _context(methods)  # the first call in a process starts the server: not the job's time
+    ctx = job_server(methods)  # the first call in a process starts the server: not the job's time
     started = time.time()
     proc = ctx.Process(target=_child_main, args=(job, path), daemon=False)
     proc.start()

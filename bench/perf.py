@@ -60,22 +60,6 @@ def perf_data(name: str, d: int, count: int) -> list[tuple]:
     return [(generate(spec, PERF_SEED_BASE + 100 * d + i, f"{name}-{i}"), name, {"d": d}) for i in range(count)]
 
 
-def _direct_pass(data) -> dict[str, float]:
-    """Seconds per method for calling each library directly on every dataset, one BLAS thread."""
-    import contextlib
-    import io
-
-    from threadpoolctl import threadpool_limits
-
-    direct = {m: 0.0 for m in CLASSICAL}
-    with threadpool_limits(1):
-        for method in CLASSICAL:
-            for ds, _, _ in data:
-                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                    direct[method] += _direct_call(method, ds.X)
-    return direct
-
-
 def import_seconds(modules: list[str]) -> float:
     """Wall time of importing ``modules`` in a fresh interpreter (gcastle told its backend)."""
     import os
@@ -87,48 +71,83 @@ def import_seconds(modules: list[str]) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-def harness_overhead(d: int, count: int, tmp: Path) -> pd.DataFrame:
-    """PC, GES and NOTEARS called directly (one BLAS thread, as in a job) vs the same jobs in one
-    runner call with one worker. The direct calls run before and after the runner and their mean
-    is the baseline (``direct_drift``: how far the two passes differ, the noise to read against).
+def harness_overhead(d: int, count: int, tmp: Path, min_direct_s: float = 10.0) -> pd.DataFrame:
+    """PC, GES and NOTEARS called directly (one BLAS thread, as in a job) vs the same jobs through
+    the runner with one worker, paired: each job runs between two direct calls of its library on
+    its dataset, whose mean is its baseline (``direct_drift``: how far the two differ, the noise
+    to read the ratios against). On a shared machine, pairing keeps load changes out of the ratio;
+    a method's datasets are gone through again until its direct calls add up to ``min_direct_s``
+    (short PC jobs: several rounds), and the median of the per-pair ratios is given beside the
+    ratio of sums.
+    The direct side is warmed up as the job server is: one untimed call per library first.
+
+    Each job goes through its own runner call (``run_s`` counts the call's bookkeeping: dataset
+    properties, truths, the result file). The job server (imports and warm-up, once per worker)
+    is started first, for all three methods, and timed apart; the whole-run rows add it.
     Library imports are outside every timing but the last row's, which counts them on both
     sides, each in a fresh interpreter: the libraries for the direct calls, the harness for the
-    run (the run's job server imports the libraries inside the run)."""
+    run (its job server imports the libraries, inside the run)."""
+    import contextlib
+    import io
+
+    from threadpoolctl import threadpool_limits
+
+    from bench.execute import job_server
     from bench.jobs import build_jobs
     from bench.runner import run_jobs
     from bench.store import load_records
 
+    def direct(method, X) -> float:
+        with threadpool_limits(1), contextlib.redirect_stdout(io.StringIO()), \
+                contextlib.redirect_stderr(io.StringIO()):
+            return _direct_call(method, X)
+
     data = perf_data(f"perf-overhead-d{d}", d, count)
-    before = _direct_pass(data)
-    out = tmp / "overhead"
+    for method in CLASSICAL:  # the direct side gets its warm-up too: one untimed call each
+        direct(method, data[0][0].X)
     t0 = time.perf_counter()
-    run_jobs(build_jobs(list(CLASSICAL), data, 1), out, n_jobs=1, progress=False, force=True)
-    jobs_s = time.perf_counter() - t0
-    after = _direct_pass(data)
-    direct = {m: (before[m] + after[m]) / 2 for m in CLASSICAL}
-    drift = {m: abs(before[m] - after[m]) / direct[m] for m in CLASSICAL}
-    fit = {m: 0.0 for m in CLASSICAL}
-    wall = {m: 0.0 for m in CLASSICAL}
-    for r in load_records(out):
-        fit[r["method"]] += r["runtime_s"]
-        wall[r["method"]] += r["wall_s"]
-    rows = [_overhead_row(m, d, count, direct[m], fit[m], wall[m], wall[m]) | {"direct_drift": drift[m]}
-            for m in CLASSICAL]
-    # the whole run adds what no job carries: the job server's start (imports) and warm-up, the
-    # dataset properties, the truths and the result files, written as each job finishes
-    total = sum(direct.values())
-    whole = _overhead_row("all (whole run)", d, count * len(CLASSICAL), total, sum(fit.values()),
-                          sum(wall.values()), jobs_s)
-    whole["direct_drift"] = abs(sum(before.values()) - sum(after.values())) / total
+    ctx = job_server(CLASSICAL)
+    proc = ctx.Process(target=int)  # the server answers once its imports and warm-up are done
+    proc.start()
+    proc.join()
+    server_s = time.perf_counter() - t0
+    sums = {m: dict.fromkeys(["before", "after", "fit", "wall", "run", "jobs"], 0.0) for m in CLASSICAL}
+    pair_ratios: dict[str, list[float]] = {m: [] for m in CLASSICAL}
+    for method in CLASSICAL:
+        s = sums[method]
+        while s["before"] < min_direct_s or not s["jobs"]:  # short jobs: more pairs, less noise
+            for item in data:
+                a = direct(method, item[0].X)
+                out = tmp / f"overhead-{method}-{int(s['jobs'])}"
+                t0 = time.perf_counter()
+                run_jobs(build_jobs([method], [item], 1), out, n_jobs=1, progress=False, force=True)
+                run_s = time.perf_counter() - t0
+                b = direct(method, item[0].X)
+                (rec,) = load_records(out)
+                for k, v in zip(["before", "after", "fit", "wall", "run", "jobs"],
+                                [a, b, rec["runtime_s"], rec["wall_s"], run_s, 1]):
+                    s[k] += v
+                pair_ratios[method].append(run_s / ((a + b) / 2))
+    rows = []
+    for m, s in sums.items():
+        base = (s["before"] + s["after"]) / 2
+        rows.append(_overhead_row(m, d, int(s["jobs"]), base, s["fit"], s["wall"], s["run"])
+                    | {"median_pair_overhead": float(np.median(pair_ratios[m])),
+                       "direct_drift": abs(s["before"] - s["after"]) / base})
+    tot = {k: sum(s[k] for s in sums.values()) for k in ["before", "after", "fit", "wall", "run", "jobs"]}
+    base = (tot["before"] + tot["after"]) / 2
+    drift = abs(tot["before"] - tot["after"]) / base
+    jobs = int(tot["jobs"])
+    whole = _overhead_row("all (whole run)", d, jobs, base, tot["fit"], tot["wall"], tot["run"] + server_s)
     lib_imports = import_seconds(["causallearn.search.ConstraintBased.PC", "causallearn.search.ScoreBased.GES",
                                   "castle.algorithms"])
     harness_imports = import_seconds(["bench.runner", "bench.jobs"])
-    with_imports = _overhead_row("all (whole run, imports counted)", d, count * len(CLASSICAL),
-                                 total + lib_imports, sum(fit.values()), sum(wall.values()),
-                                 jobs_s + harness_imports)
-    with_imports.update(direct_drift=whole["direct_drift"], fit_slower_s_per_job=float("nan"),
-                        around_fit_s_per_job=float("nan"), run_only_s_per_job=float("nan"))  # split above
-    return pd.DataFrame(rows + [whole, with_imports])
+    with_imports = _overhead_row("all (whole run, imports counted)", d, jobs, base + lib_imports, tot["fit"],
+                                 tot["wall"], tot["run"] + server_s + harness_imports)
+    with_imports.update(fit_slower_s_per_job=float("nan"), around_fit_s_per_job=float("nan"),
+                        run_only_s_per_job=float("nan"))  # the split is in the row above
+    rows += [whole | {"direct_drift": drift, "server_start_s": server_s}, with_imports | {"direct_drift": drift}]
+    return pd.DataFrame(rows)
 
 
 def _overhead_row(method, d, jobs, direct_s, fit_s, wall_s, total_s) -> dict:
@@ -247,7 +266,8 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="tabscm-perf-") as tmp:
         tmp = Path(tmp)
         if "overhead" in parts:
-            results["overhead"] = harness_overhead(d=5 if args.tiny else 50, count=1 if args.tiny else 3, tmp=tmp)
+            results["overhead"] = harness_overhead(d=5 if args.tiny else 50, count=1 if args.tiny else 3, tmp=tmp,
+                                                   min_direct_s=0.0 if args.tiny else 10.0)
         if "parallel" in parts:
             results["parallel"] = (parallel_efficiency("abs-corr", 5, 2, tmp) if args.tiny else
                                    parallel_efficiency("notears", 50, 8, tmp))

@@ -5,7 +5,7 @@ process does the first time (lazy imports inside functions, scikit-learn's and s
 first-call set-up, loading a learned model's weights, specialising the interpreter's bytecode)
 every job would otherwise pay again. The forkserver imports this module last among its
 preloads: it limits every thread pool to one thread (inherited by each job) and fits and
-scores each of the run's methods (``WARM_ENV``) once on a tiny dataset.
+scores each of the run's methods (``WARM_ENV``) once on a tiny dataset (d = 4, n = 100).
 
 The server must survive its methods and stay single-threaded: a forked child gets only the
 forking thread, so a library's thread pool in the server is a pool of missing threads in every
@@ -48,7 +48,7 @@ def limit_threads() -> None:
 def tiny_dataset():
     from datasets.generator import SCMSpec, generate
 
-    return generate(SCMSpec(d=5, n=200, expected_degree=2.0), 0, "warm-up")
+    return generate(SCMSpec(d=4, n=100, expected_degree=2.0), 0, "warm-up")
 
 
 def warm_one(name: str, ds) -> None:
@@ -77,7 +77,10 @@ def trial(name: str, ds) -> str | None:
 
     from .execute import die_with_parent
 
-    limit = min(TRIAL_TIMEOUT_S, method_class(name).time_budget_s)
+    try:
+        limit = min(TRIAL_TIMEOUT_S, float(method_class(name).time_budget_s))
+    except Exception as e:  # noqa: BLE001 - e.g. a module:Class this process cannot import
+        return f"not found ({type(e).__name__})"
     pid = os.fork()
     if pid == 0:
         code = 1
@@ -120,6 +123,9 @@ def warm(names: list[str]) -> dict[str, str]:
     return cold
 
 
-if WARM_ENV in os.environ:  # imported by the forkserver (bench.execute._context), nobody else
-    limit_threads()
-    warm(json.loads(os.environ[WARM_ENV]))
+if WARM_ENV in os.environ:  # imported by the forkserver (bench.execute.job_server), nobody else
+    try:
+        limit_threads()
+        warm(json.loads(os.environ[WARM_ENV]))
+    except Exception:  # noqa: BLE001 - the server must start whatever happens here (it only
+        pass           # survives ImportError from a preload): cold jobs are slower, not wrong

@@ -30,9 +30,11 @@ def warm_in_fresh_process(names: list[str]) -> dict:
 
 
 def test_broken_methods_are_left_cold_and_the_server_survives():
-    r = warm_in_fresh_process([f"{B}Hang", f"{B}Segfault", f"{B}Crash", f"{B}LeaksThread", "abs-corr"])
+    r = warm_in_fresh_process([f"{B}Hang", f"{B}Segfault", f"{B}Crash", f"{B}LeaksThread", "abs-corr",
+                               "tests.no_such_module:Method"])
     cold = r["cold"]
-    assert set(cold) == {f"{B}Hang", f"{B}Segfault", f"{B}Crash", f"{B}LeaksThread"}
+    assert set(cold) == {f"{B}Hang", f"{B}Segfault", f"{B}Crash", f"{B}LeaksThread", "tests.no_such_module:Method"}
+    assert cold["tests.no_such_module:Method"].startswith("not found")
     assert cold[f"{B}Hang"] == "took over 2 s"  # its own 2 s budget, shorter than the default
     assert cold[f"{B}Segfault"].startswith("died")
     assert cold[f"{B}Crash"] == "raised"
