@@ -2,7 +2,7 @@
 
 A job runs in a fresh process forked from the forkserver (``bench.execute``). Whatever a fresh
 process does the first time (lazy imports inside functions, scikit-learn's and scipy's
-first-call set-up, loading a learned model's weights, specialising the interpreter's bytecode)
+first-call set-up, torch's, specialising the interpreter's bytecode)
 every job would otherwise pay again. The forkserver imports this module last among its
 preloads: it limits every thread pool to one thread (inherited by each job) and fits and
 scores each of the run's methods (``WARM_ENV``) once on a tiny dataset (d = 4, n = 100).
@@ -10,7 +10,7 @@ scores each of the run's methods (``WARM_ENV``) once on a tiny dataset (d = 4, n
 The server must survive its methods and stay single-threaded: a forked child gets only the
 forking thread, so a library's thread pool in the server is a pool of missing threads in every
 job, and the job hangs on it (gadjid's rayon pool did exactly that; scoring is warmed without
-gadjid). So each method is first warmed up in a forked trial child (``_trial``); a method
+gadjid). So each method is first warmed up in a forked trial child (``trial``); a method
 whose trial hangs, crashes, raises or leaves a thread behind is not warmed in the server and
 its jobs start cold, which costs time, never a result.
 """
