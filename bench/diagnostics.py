@@ -32,9 +32,14 @@ FAILURE_FLAGS = ["timeout", "error", "invalid", "cyclic_output"]
 def auroc_interval(truth: np.ndarray, scores: np.ndarray, seed: int = 0) -> tuple[float, float]:
     """Percentile bootstrap interval of AUROC over off-diagonal pairs.
 
-    Vectorised: the scores are sorted once and each resample is a vector of multiplicities,
-    so AUROC (Mann-Whitney, ties counted one half) is a cumulative sum per resample
-    (200 scikit-learn calls took seconds per job at d = 100; this takes milliseconds).
+    Vectorised, with the draws of 200 calls of ``rng.integers(0, N, N)`` in a row (pairs in
+    score order). AUROC is Mann-Whitney, ties counted one half: each positive draw counts the
+    negative draws scored below it. Only the groups of tied scores that hold a positive (P of
+    them, about the number of true edges) matter, so each draw is binned by where it falls
+    among those P groups (below group k, tied with group k, or a positive of group k), one
+    bincount counts every resample's 3P + 1 bins, and a cumulative sum over them gives each
+    resample's AUROC: a few milliseconds at d = 100, where 200 scikit-learn calls took
+    seconds. Counts are integers, so the result is exact whatever the order of summing.
     """
     T = np.asarray(truth) != 0
     off = ~np.eye(T.shape[0], dtype=bool)
@@ -43,16 +48,25 @@ def auroc_interval(truth: np.ndarray, scores: np.ndarray, seed: int = 0) -> tupl
         return float("nan"), float("nan")
     order = np.argsort(s, kind="stable")
     s, y = s[order], y[order]
-    starts = np.flatnonzero(np.r_[True, s[1:] != s[:-1]])  # groups of tied scores
-    rng = np.random.default_rng(seed)
+    group = np.cumsum(np.r_[False, s[1:] != s[:-1]])   # groups of tied scores, in score order
+    pos_groups = np.unique(group[y])                    # the groups holding a positive
+    P = len(pos_groups)
+    k = np.full(group[-1] + 1, -1)
+    k[pos_groups] = np.arange(P)
+    kg = k[group]
+    # bin of each pair: a negative strictly between positive groups k-1 and k -> 2k, a negative
+    # tied with positive group k -> 2k + 1, a positive of group k -> 2P + 1 + k
+    bin_of = np.where(y, 2 * P + 1 + kg, np.where(kg >= 0, 2 * kg + 1, 2 * np.searchsorted(pos_groups, group)))
+    width = 3 * P + 1
     N = len(s)
-    W = np.stack([np.bincount(rng.integers(0, N, N), minlength=N) for _ in range(BOOTSTRAP)]).astype(float)
-    pos = np.add.reduceat(W * y, starts, axis=1)
-    neg = np.add.reduceat(W * ~y, starts, axis=1)
-    below = np.cumsum(neg, axis=1) - neg
-    n1, n0 = pos.sum(axis=1), neg.sum(axis=1)
+    draws = np.random.default_rng(seed).integers(0, N, (BOOTSTRAP, N))
+    counts = np.bincount((bin_of[draws] + width * np.arange(BOOTSTRAP)[:, None]).ravel(),
+                         minlength=BOOTSTRAP * width).reshape(BOOTSTRAP, width)
+    neg_upto = np.cumsum(counts[:, :2 * P + 1], axis=1)  # negatives up to each negative bin
+    pos = counts[:, 2 * P + 1:].astype(float)
+    n1, n0 = pos.sum(axis=1), neg_upto[:, 2 * P].astype(float)
     ok = (n1 > 0) & (n0 > 0)
-    auc = (pos * (below + 0.5 * neg)).sum(axis=1)[ok] / (n1[ok] * n0[ok])
+    auc = (pos * (neg_upto[:, 0:2 * P:2] + 0.5 * counts[:, 1:2 * P:2])).sum(axis=1)[ok] / (n1[ok] * n0[ok])
     lo, hi = np.percentile(auc, [100 * (1 - CI) / 2, 100 * (1 + CI) / 2])
     return float(lo), float(hi)
 

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 from sklearn.metrics import roc_auc_score
 
 from bench.diagnostics import auroc_interval, job_flags
@@ -27,6 +28,29 @@ def test_interval_with_ties_and_perfect_scores():
     assert lo == hi == 1.0
     lo, hi = auroc_interval(T, np.ones_like(T, dtype=float))  # all tied: exactly chance
     assert lo == hi == 0.5
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_interval_equals_scikit_learn_on_each_resample(ties):
+    """The vectorised bootstrap is the plain one: the same resamples of pairs (in score order),
+    each scored by scikit-learn, give the same percentile interval."""
+    from bench.diagnostics import BOOTSTRAP, CI
+
+    T, S = _case(3, d=9)
+    if ties:
+        S = np.round(S, 0)  # a handful of tied score levels, positives among them
+    off = ~np.eye(len(T), dtype=bool)
+    y, s = T[off] != 0, S[off]
+    order = np.argsort(s, kind="stable")
+    y, s = y[order], s[order]
+    rng = np.random.default_rng(0)
+    aucs = []
+    for _ in range(BOOTSTRAP):
+        idx = rng.integers(0, len(s), len(s))
+        if 0 < y[idx].sum() < len(idx):
+            aucs.append(roc_auc_score(y[idx], s[idx]))
+    expected = np.percentile(aucs, [100 * (1 - CI) / 2, 100 * (1 + CI) / 2])
+    np.testing.assert_allclose(auroc_interval(T, S), expected, rtol=0, atol=1e-12)
 
 
 def test_flags_of_a_collapsed_prediction():
