@@ -2,9 +2,10 @@
 
 The worker (a loky or dask process) starts the child from a multiprocessing forkserver: a
 clean single-threaded process with the harness and the run's libraries imported and each of
-the run's methods fitted once (``bench.warmup``), so a child starts warm in milliseconds and
-never inherits a lock held by one of the worker's threads (a plain fork of a threaded
-process can deadlock). The child fits the method on observations only,
+the run's methods fitted once (``bench.warmup``), so a child starts warm and never inherits
+a lock held by one of the worker's threads (a plain fork of a threaded process can deadlock).
+Each child is forked while the job before it runs and gets its job through a pipe, so
+neither the fork nor the exit of a job's process is on the run's path. The child fits the method on observations only,
 validates and scores the prediction, and writes its result to a private temporary file.
 The parent watches the clock and the child's memory, kills it past its budget (SIGKILL:
 nothing in the child can refuse), and returns a result record in every case. The child asks
@@ -125,6 +126,7 @@ def job_server(methods: tuple[str, ...] = ()):
     """
     global _CTX
     if _CTX is None:
+        import atexit
         import multiprocessing as mp
         from multiprocessing import forkserver
 
@@ -146,14 +148,68 @@ def job_server(methods: tuple[str, ...] = ()):
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
+        atexit.register(_drop_spare)  # runs before multiprocessing's exit joins its children
     return _CTX
 
 
-def _child_main(job: Job, path: str) -> None:
+def _job_process(conn) -> None:
+    """A job's process, forked before its job is known: wait for (job, path), run it, say so.
+
+    EOF instead of a job means the worker has gone (or dropped its spare): exit quietly."""
+    die_with_parent()
+    try:
+        job, path = conn.recv()
+    except BaseException:
+        os._exit(0)
     try:
         _child(job, path)
+        conn.send("done")
     except BaseException:
         os._exit(1)
+
+
+_SPARE: tuple | None = None  # (process, connection): the next job's process, forked ahead
+_ENDING: list = []           # processes of finished jobs, exiting on their own, not yet reaped
+
+
+def _fork_spare(ctx) -> tuple:
+    """Start a job process that waits for its job. Forking (the server's page tables) and
+    start-up take 10-20 ms; done while the previous job runs, they leave the job's path."""
+    conn, child_end = ctx.Pipe()
+    proc = ctx.Process(target=_job_process, args=(child_end,), daemon=False)
+    proc.start()
+    child_end.close()
+    return proc, conn
+
+
+def _drop_spare() -> None:
+    """At exit: let the waiting process go (EOF), so nothing waits on it."""
+    global _SPARE
+    spare, _SPARE = _SPARE, None
+    if spare is not None:
+        proc, conn = spare
+        conn.close()
+        proc.join(2)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+
+
+def _reap() -> None:
+    for proc in [p for p in _ENDING if p.exitcode is not None]:
+        _ENDING.remove(proc)
+        proc.close()
+
+
+def _job_process_for(ctx) -> tuple:
+    """The spare if it is still waiting, else a fresh process."""
+    global _SPARE
+    spare, _SPARE = _SPARE, None
+    if spare is not None:
+        if spare[0].is_alive():
+            return spare
+        spare[1].close()
+    return _fork_spare(ctx)
 
 
 def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
@@ -161,17 +217,37 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
     """Run ``job`` isolated; return (record, arrays). Never raises for the method's sake.
 
     ``methods``: the run's method names, which this process's job server warms up (``job_server``).
+    The job goes to a process forked while the previous job ran; the next job's process is
+    forked while this one runs, and a finished job's process exits in the background.
     """
+    global _SPARE
+    from multiprocessing.connection import wait
+
     fd, path = tempfile.mkstemp(prefix="tabscm-job-", suffix=".npz")
     os.close(fd)
     os.unlink(path)
     ctx = job_server(methods)  # the first call in a process starts the server: not the job's time
+    _reap()
+    proc, conn = _job_process_for(ctx)
     started = time.time()
-    proc = ctx.Process(target=_child_main, args=(job, path), daemon=False)
-    proc.start()
     t0 = time.perf_counter()
-    status, why = None, None
-    while proc.is_alive():
+    status, why, done = None, None, False
+    try:
+        conn.send((job, path))
+    except OSError:  # it died while waiting: reported below as a death without a result
+        pass
+    _SPARE = _fork_spare(ctx)
+    while not done:
+        ready = wait([conn, proc.sentinel], POLL_S)
+        if conn in ready:
+            try:
+                done = conn.recv() == "done"
+            except (EOFError, OSError):
+                pass
+            if not done:
+                break
+        elif ready:  # the process ended without saying done
+            break
         elapsed = time.perf_counter() - t0
         if elapsed > job.budget_s:
             why, status = f"killed after {elapsed:.1f} s: over its {job.budget_s:g} s budget", "timeout"
@@ -180,8 +256,11 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
         if status:
             proc.kill()
             break
-        proc.join(POLL_S)
-    proc.join()
+    conn.close()
+    if done:
+        _ENDING.append(proc)  # its exit (unmapping the server's pages) overlaps what comes next
+    else:
+        proc.join()
     runtime = time.perf_counter() - t0
     result, arrays = {}, None
     if status is None and os.path.exists(path):

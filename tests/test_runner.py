@@ -145,3 +145,49 @@ def test_method_fingerprint_enters_only_its_own_keys():
 
     moved = Job(a[0].method, a[0].params, ds, "quick", 0, 1.0, fingerprint="another-checkpoint")
     assert moved.key != a[0].key
+
+
+def _session_processes(sid: int) -> list[int]:
+    import psutil
+
+    alive = []
+    for p in psutil.process_iter():
+        try:
+            if os.getsid(p.pid) == sid and p.status() != psutil.STATUS_ZOMBIE:
+                alive.append(p.pid)
+        except (ProcessLookupError, PermissionError, psutil.Error):
+            pass
+    return alive
+
+
+@pytest.mark.parametrize("how", ["finished", "killed"])
+def test_no_process_of_a_run_outlives_it(tmp_path, how):
+    """The job server, the job forked ahead for the next job and the jobs themselves all end
+    with the run: when it finishes, and when only its main process is killed (-9) mid-job."""
+    cmd = [sys.executable, "-m", "bench", "run", "--suite", "quick", "--methods", f"{B}Slow(sleep=2)",
+           "--out", str(tmp_path), "--quiet"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
+    if how == "killed":
+        deadline = time.time() + 60
+        while time.time() < deadline and len(_session_processes(proc.pid)) < 3:  # run, server, job
+            time.sleep(0.1)
+        assert len(_session_processes(proc.pid)) >= 3
+        proc.kill()
+    assert proc.wait(timeout=120) == (-signal.SIGKILL if how == "killed" else 0)
+    deadline = time.time() + 10
+    while time.time() < deadline and _session_processes(proc.pid):
+        time.sleep(0.1)
+    assert _session_processes(proc.pid) == []
+
+
+def test_a_job_process_that_died_waiting_is_replaced(tmp_path):
+    """The process forked ahead for the next job can die before it gets one (OOM killer, a
+    stray kill): the next job then runs in a fresh process, not reported as a crash."""
+    from bench import execute
+
+    assert run(tmp_path / "a", "abs-corr") == 0
+    spare, _ = execute._SPARE
+    os.kill(spare.pid, signal.SIGKILL)
+    spare.join()
+    assert run(tmp_path / "b", "abs-corr") == 0
+    assert set(jobs_csv(tmp_path / "b")["status"]) == {"ok"}
