@@ -75,6 +75,7 @@ def _child(job: Job, path: str) -> None:
         t0 = time.perf_counter()
         pred = method.fit(obs)
         result["fit_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
         try:
             pred.validate(job.dataset.d)
         except InvalidPrediction as e:
@@ -91,6 +92,7 @@ def _child(job: Job, path: str) -> None:
                 from .probe import dependence_probe
 
                 result["probe"] = dependence_probe(method, obs, seed=job.seed)
+        result["score_s"] = time.perf_counter() - t0  # validation, metrics, flags (and the probe)
     except Exception as e:  # failure is a result
         result.update(status="error", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
     # peak resident memory of the job's process (shared pages of the preloaded libraries included)
@@ -112,7 +114,8 @@ def _rss_mb(pid: int) -> float:
 _CTX = None
 
 
-BASE_PRELOAD = ("bench.execute", "bench.metrics", "bench.diagnostics", "methods", "datasets", "sklearn.metrics")
+BASE_PRELOAD = ("bench.execute", "bench.metrics", "bench.diagnostics", "methods", "datasets", "sklearn.metrics",
+                "gadjid")  # imported only: its thread pool starts at its first call, in the job
 
 
 def job_server(methods: tuple[str, ...] = ()):
@@ -152,11 +155,16 @@ def job_server(methods: tuple[str, ...] = ()):
     return _CTX
 
 
-def _job_process(conn) -> None:
+def _job_process(conn, spare: bool) -> None:
     """A job's process, forked before its job is known: wait for (job, path), run it, say so.
+    A spare, forked a job ahead, rehearses the scoring first (``bench.warmup.rehearse``).
 
     EOF instead of a job means the worker has gone (or dropped its spare): exit quietly."""
     die_with_parent()
+    if spare:
+        from .warmup import rehearse
+
+        rehearse()
     try:
         job, path = conn.recv()
     except BaseException:
@@ -172,11 +180,11 @@ _SPARE: tuple | None = None  # (process, connection): the next job's process, fo
 _ENDING: list = []           # processes of finished jobs, exiting on their own, not yet reaped
 
 
-def _fork_spare(ctx) -> tuple:
-    """Start a job process that waits for its job. Forking (the server's page tables) and
-    start-up take 10-20 ms; done while the previous job runs, they leave the job's path."""
+def _fork_spare(ctx, spare: bool = True) -> tuple:
+    """Start a job process that waits for its job. Forking (the server's page tables), start-up
+    and the rehearsal take 10-30 ms; done while the previous job runs, they leave the job's path."""
     conn, child_end = ctx.Pipe()
-    proc = ctx.Process(target=_job_process, args=(child_end,), daemon=False)
+    proc = ctx.Process(target=_job_process, args=(child_end, spare), daemon=False)
     proc.start()
     child_end.close()
     return proc, conn
@@ -209,7 +217,7 @@ def _job_process_for(ctx) -> tuple:
         if spare[0].is_alive():
             return spare
         spare[1].close()
-    return _fork_spare(ctx)
+    return _fork_spare(ctx, spare=False)  # its job is sent at once: no time to rehearse
 
 
 def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,

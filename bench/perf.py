@@ -23,23 +23,66 @@ import pandas as pd
 CLASSICAL = ("pc", "ges", "notears")
 
 
-def _direct_call(method: str, X: np.ndarray) -> float:
-    """Time one call of the library itself, the way its own docs call it (imports not timed)."""
-    if method == "pc":
-        from causallearn.search.ConstraintBased.PC import pc
+# A user's own script: one library imported, one BLAS thread (as in a job), library output
+# discarded. It times each call of the library on the arrays it is sent.
+DIRECT_SCRIPT = r"""
+import os, pickle, sys, time
+if sys.argv[1] == "pc":
+    from causallearn.search.ConstraintBased.PC import pc
+    call = lambda X: pc(X, 0.05, "fisherz", show_progress=False)
+elif sys.argv[1] == "ges":
+    from causallearn.search.ScoreBased.GES import ges
+    call = lambda X: ges(X, score_func="local_score_BIC")
+else:
+    from castle.algorithms import Notears
+    call = lambda X: Notears().learn(X)
+out, sys.stdout = sys.stdout.buffer, open(os.devnull, "w")
+while True:
+    try:
+        X = pickle.load(sys.stdin.buffer)
+    except EOFError:
+        break
+    t = time.perf_counter()
+    call(X)
+    pickle.dump(time.perf_counter() - t, out); out.flush()
+"""
 
-        call = lambda: pc(X, 0.05, "fisherz", show_progress=False)  # noqa: E731
-    elif method == "ges":
-        from causallearn.search.ScoreBased.GES import ges
 
-        call = lambda: ges(X, score_func="local_score_BIC")  # noqa: E731
-    else:
-        from methods._gcastle import algorithms  # gcastle, imported without its logging side effects
+class DirectCalls:
+    """PC, GES and NOTEARS called directly through their libraries, each from a process of its
+    own that imports only that library, the way a user's script calls it (its docs' calls).
 
-        call = lambda: algorithms.Notears().learn(X)  # noqa: E731
-    t0 = time.perf_counter()
-    call()
-    return time.perf_counter() - t0
+    Not in this process: its heap (the harness, pandas, every library) would slow the libraries'
+    own Python down (the garbage collector walks all of it) and make the harness look cheap."""
+
+    def __init__(self):
+        self.procs: dict = {}
+
+    def __call__(self, method: str, X: np.ndarray) -> float:
+        """Seconds one call of ``method``'s library on ``X`` took."""
+        import os
+        import pickle
+        import subprocess
+
+        if method not in self.procs:
+            env = {**os.environ, "CASTLE_BACKEND": "pytorch",
+                   **{k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}}
+            proc = subprocess.Popen([sys.executable, "-c", DIRECT_SCRIPT, method], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+            self.procs[method] = proc
+        proc = self.procs[method]
+        pickle.dump(np.asarray(X), proc.stdin)
+        proc.stdin.flush()
+        try:
+            return pickle.load(proc.stdout)
+        except EOFError:
+            raise RuntimeError(f"the direct {method} process died (exit {proc.wait()})") from None
+
+    def close(self) -> None:
+        for proc in self.procs.values():
+            proc.stdin.close()
+            proc.wait()
+        self.procs.clear()
 
 
 def _bench(argv: list[str]) -> None:
@@ -72,69 +115,63 @@ def import_seconds(modules: list[str]) -> float:
 
 
 def harness_overhead(d: int, count: int, tmp: Path, min_direct_s: float = 10.0) -> pd.DataFrame:
-    """PC, GES and NOTEARS called directly (one BLAS thread, as in a job) vs the same jobs through
-    the runner with one worker, paired: each job runs between two direct calls of its library on
-    its dataset, whose mean is its baseline (``direct_drift``: how far the two differ, the noise
-    to read the ratios against). On a shared machine, pairing keeps load changes out of the ratio;
+    """PC, GES and NOTEARS called directly (``DirectCalls``) vs the same jobs through the runner
+    with one worker, paired: each job runs between two direct calls of its library on its
+    dataset, whose mean is its baseline (``direct_drift``: how far the two differ, the noise to
+    read the ratios against). On a shared machine, pairing keeps load changes out of the ratio;
     a method's datasets are gone through again until its direct calls add up to ``min_direct_s``
     (short PC jobs: several rounds), and the median of the per-pair ratios is given beside the
-    ratio of sums.
-    The direct side is warmed up as the job server is: one untimed call per library first.
+    ratio of sums. The direct side is warmed up as the job server is: one untimed call each.
 
     Each job goes through its own runner call (``run_s`` counts the call's bookkeeping: dataset
-    properties, truths, the result file). The job server (imports and warm-up, once per worker)
-    is started first, for all three methods, and timed apart; the whole-run rows add it.
-    Library imports are outside every timing but the last row's, which counts them on both
-    sides, each in a fresh interpreter: the libraries for the direct calls, the harness for the
-    run (its job server imports the libraries, inside the run)."""
-    import contextlib
-    import io
-
-    from threadpoolctl import threadpool_limits
-
+    properties, truths, the result file), so what a run shares between the methods on a dataset
+    is charged to every job. The job server (imports and warm-up, once per worker) is started
+    first, for all three methods, and timed apart; the whole-run rows add it. Library imports
+    are outside every timing but the last row's, which counts them on both sides, each in a
+    fresh interpreter: the three libraries for the direct calls, the harness for the run (its
+    job server imports the libraries, inside the run)."""
     from bench.execute import job_server
     from bench.jobs import build_jobs
     from bench.runner import run_jobs
     from bench.store import load_records
 
-    def direct(method, X) -> float:
-        with threadpool_limits(1), contextlib.redirect_stdout(io.StringIO()), \
-                contextlib.redirect_stderr(io.StringIO()):
-            return _direct_call(method, X)
-
     data = perf_data(f"perf-overhead-d{d}", d, count)
-    for method in CLASSICAL:  # the direct side gets its warm-up too: one untimed call each
-        direct(method, data[0][0].X)
-    t0 = time.perf_counter()
-    ctx = job_server(CLASSICAL)
-    proc = ctx.Process(target=int)  # the server answers once its imports and warm-up are done
-    proc.start()
-    proc.join()
-    server_s = time.perf_counter() - t0
-    sums = {m: dict.fromkeys(["before", "after", "fit", "wall", "run", "jobs"], 0.0) for m in CLASSICAL}
-    pair_ratios: dict[str, list[float]] = {m: [] for m in CLASSICAL}
-    for method in CLASSICAL:
-        s = sums[method]
-        while s["before"] < min_direct_s or not s["jobs"]:  # short jobs: more pairs, less noise
-            for item in data:
-                a = direct(method, item[0].X)
-                out = tmp / f"overhead-{method}-{int(s['jobs'])}"
-                t0 = time.perf_counter()
-                run_jobs(build_jobs([method], [item], 1), out, n_jobs=1, progress=False, force=True)
-                run_s = time.perf_counter() - t0
-                b = direct(method, item[0].X)
-                (rec,) = load_records(out)
-                for k, v in zip(["before", "after", "fit", "wall", "run", "jobs"],
-                                [a, b, rec["runtime_s"], rec["wall_s"], run_s, 1]):
-                    s[k] += v
-                pair_ratios[method].append(run_s / ((a + b) / 2))
+    direct = DirectCalls()
+    try:
+        for method in CLASSICAL:
+            direct(method, data[0][0].X)
+        t0 = time.perf_counter()
+        ctx = job_server(CLASSICAL)
+        proc = ctx.Process(target=int)  # the server answers once its imports and warm-up are done
+        proc.start()
+        proc.join()
+        server_s = time.perf_counter() - t0
+        keys = ["before", "after", "fit", "wall", "run", "jobs"]
+        sums = {m: dict.fromkeys(keys, 0.0) for m in CLASSICAL}
+        pair_ratios: dict[str, list[float]] = {m: [] for m in CLASSICAL}
+        for method in CLASSICAL:
+            s = sums[method]
+            while s["before"] < min_direct_s or not s["jobs"]:  # short jobs: more pairs, less noise
+                for item in data:
+                    a = direct(method, item[0].X)
+                    out = tmp / f"overhead-{method}-{int(s['jobs'])}"
+                    t0 = time.perf_counter()
+                    run_jobs(build_jobs([method], [item], 1), out, n_jobs=1, progress=False, force=True)
+                    run_s = time.perf_counter() - t0
+                    b = direct(method, item[0].X)
+                    (rec,) = load_records(out)
+                    for k, v in zip(keys, [a, b, rec["runtime_s"], rec["wall_s"], run_s, 1]):
+                        s[k] += v
+                    pair_ratios[method].append(run_s / ((a + b) / 2))
+    finally:
+        direct.close()
     rows = []
     for m, s in sums.items():
         base = (s["before"] + s["after"]) / 2
         rows.append(_overhead_row(m, d, int(s["jobs"]), base, s["fit"], s["wall"], s["run"])
                     | {"median_pair_overhead": float(np.median(pair_ratios[m])),
                        "direct_drift": abs(s["before"] - s["after"]) / base})
-    tot = {k: sum(s[k] for s in sums.values()) for k in ["before", "after", "fit", "wall", "run", "jobs"]}
+    tot = {k: sum(s[k] for s in sums.values()) for k in keys}
     base = (tot["before"] + tot["after"]) / 2
     drift = abs(tot["before"] - tot["after"]) / base
     jobs = int(tot["jobs"])

@@ -68,29 +68,55 @@ def backend_context(backend: str, n_jobs: int, scheduler: str | None):
             ray.shutdown()
 
 
+def _cached(name: str, compute, save, load):
+    """``compute()``, kept in the dataset cache folder under ``name``; a file that cannot be
+    read is computed again. Written under a temporary name and renamed: workers may race."""
+    from datasets.cache import cache_dir
+
+    path = cache_dir() / name
+    if path.exists():
+        try:
+            with open(path, "rb") as f:
+                return load(f)
+        except (OSError, ValueError):
+            path.unlink(missing_ok=True)
+    value = compute()
+    if value is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            save(f, value)
+        os.replace(tmp, path)
+    return value
+
+
 def cached_truth_cpdag(graph: np.ndarray) -> np.ndarray | None:
     """The truth's CPDAG, computed once per graph and kept in the dataset cache folder."""
     import hashlib
 
-    from datasets.cache import cache_dir
-
     from .metrics import truth_cpdag
 
     G = (np.asarray(graph) != 0).astype(np.int8)
-    path = cache_dir() / f"cpdag-{hashlib.sha256(G.tobytes() + str(G.shape).encode()).hexdigest()[:24]}.npy"
-    if path.exists():
-        try:
-            return np.load(path)
-        except (OSError, ValueError):
-            path.unlink(missing_ok=True)
-    cp = truth_cpdag(G)
-    if cp is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            np.save(f, cp)
-        os.replace(tmp, path)
-    return cp
+    digest = hashlib.sha256(G.tobytes() + str(G.shape).encode()).hexdigest()[:24]
+    return _cached(f"cpdag-{digest}.npy", lambda: truth_cpdag(G), np.save, np.load)
+
+
+def cached_properties(job: Job) -> dict:
+    """The dataset's properties (sortability regressions: 14 ms at d = 50), computed once per
+    dataset content and meta (noise, has_truth), code version and CausalDisco version, and
+    kept in the dataset cache."""
+    import hashlib
+
+    from datasets.properties import dataset_properties
+    from methods.base import library_version
+
+    from .jobs import code_version
+
+    key = json.dumps([job.dataset_digest, job.dataset.meta, code_version(), library_version("CausalDisco")],
+                     sort_keys=True, default=str)
+    name = f"props-{hashlib.sha256(key.encode()).hexdigest()[:24]}.json"
+    return _cached(name, lambda: dataset_properties(job.dataset),
+                   lambda f, v: f.write(json.dumps(v).encode()), lambda f: json.loads(f.read()))
 
 
 def complete_record(record: dict, job: Job, dataset_props: dict) -> dict:
@@ -111,8 +137,6 @@ def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "
              scheduler: str | None = None, force: bool = False, progress: bool = True,
              memory_gb: float = DEFAULT_MEMORY_GB) -> dict:
     """Run every job not finished yet in ``out``; return counts by status."""
-    from datasets.properties import dataset_properties
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     done = set() if force else finished_keys(out)
@@ -125,7 +149,7 @@ def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "
     for j in by_key.values():
         digest = j.dataset_digest
         if digest not in props:
-            props[digest] = dataset_properties(j.dataset)
+            props[digest] = cached_properties(j)
             cpdags[digest] = cached_truth_cpdag(j.dataset.graph)
             np.save(out / "truths" / f"{digest}.npy", j.dataset.graph)  # for plots and audits
             (out / "truths" / f"{digest}.names").write_text("\n".join(j.dataset.variables))

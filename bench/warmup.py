@@ -55,23 +55,51 @@ def tiny_dataset():
     return generate(SCMSpec(d=4, n=100, expected_degree=2.0), 0, "warm-up")
 
 
-def warm_one(name: str, ds) -> None:
-    """Fit method ``name`` on ``ds`` and score it the way a job does, quietly."""
-    import contextlib
-
+def score_like_a_job(pred, ds) -> None:
+    """Validate and score ``pred`` on ``ds`` the way a job does, but for gadjid (``evaluate``
+    calls it, and it starts a thread pool), and write it to memory."""
     import numpy as np
-
-    from methods import get_method
 
     from .diagnostics import job_flags
     from .metrics import ranking_metrics
 
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        pred = get_method(name).fit(ds.observations())
-        pred.validate(ds.d)
-        ranking_metrics(ds.graph, pred.scores)  # not evaluate(): gadjid starts a thread pool
-        job_flags(ds.graph, pred, {"n_true_edges": 1, "n_pred_edges": 1, "shd": 0})
-        np.savez(io.BytesIO(), record="{}", scores=np.asarray(pred.scores, np.float64))
+    pred.validate(ds.d)
+    ranking_metrics(ds.graph, pred.scores)
+    job_flags(ds.graph, pred, {"n_true_edges": 1, "n_pred_edges": 1, "shd": 0})
+    np.savez(io.BytesIO(), record="{}", scores=np.asarray(pred.scores, np.float64))
+
+
+def warm_one(name: str, ds) -> None:
+    """Fit method ``name`` on ``ds`` and score it the way a job does, quietly."""
+    from methods import get_method
+
+    with _quiet():
+        score_like_a_job(get_method(name).fit(ds.observations()), ds)
+
+
+def _quiet():
+    import contextlib
+
+    stack = contextlib.ExitStack()
+    stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
+    stack.enter_context(contextlib.redirect_stderr(io.StringIO()))
+    return stack
+
+
+REHEARSAL: tuple | None = None  # (prediction, dataset): set by the warm-up, inherited by each job
+
+
+def rehearse() -> None:
+    """Score the warm-up's tiny prediction once more. A job process does this while it waits for
+    its job: the first write to each page of the server's memory copies that page (a page
+    fault), and scikit-learn's checks alone wrote enough pages to take a job's scoring from 6 to
+    12 ms. Rehearsed, those copies are made before the job arrives, and the job does not pay."""
+    if REHEARSAL is not None:
+        try:
+            with _quiet():
+                score_like_a_job(*REHEARSAL)
+        except Exception:  # noqa: BLE001 - a rehearsal only saves time
+            pass
 
 
 def trial(name: str, ds) -> str | None:
@@ -114,6 +142,10 @@ def warm(names: list[str]) -> dict[str, str]:
     ds = tiny_dataset()
     if threads() > 1:  # already unsafe to fork from (not started as bench.execute starts it)
         return {name: "the process already had threads" for name in names}
+    global REHEARSAL
+    from methods import Prediction
+
+    REHEARSAL = (Prediction.from_graph(ds.graph), ds)
     cold: dict[str, str] = {}
     for name in names:
         why = trial(name, ds)

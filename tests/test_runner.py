@@ -191,3 +191,30 @@ def test_a_job_process_that_died_waiting_is_replaced(tmp_path):
     spare.join()
     assert run(tmp_path / "b", "abs-corr") == 0
     assert set(jobs_csv(tmp_path / "b")["status"]) == {"ok"}
+
+
+def test_dataset_properties_are_cached_per_content_and_meta(tmp_path, monkeypatch):
+    """The runner computes a dataset's properties once and reads them back after; the cached
+    copy equals a fresh computation, a damaged file is computed again, other meta is another entry."""
+    import dataclasses
+    import math
+
+    import datasets
+    from bench.jobs import build_jobs
+    from bench.runner import cached_properties
+    from datasets.properties import dataset_properties
+
+    monkeypatch.setenv("TABSCM_BENCH_CACHE", str(tmp_path))
+    ds = datasets.load_suite("quick")[0]
+    job = build_jobs(["empty"], [(ds, "quick", {})], 1)[0]
+    fresh = dataset_properties(ds)
+    same = lambda a, b: a.keys() == b.keys() and all(  # noqa: E731
+        a[k] == b[k] or (isinstance(a[k], float) and math.isnan(a[k]) and math.isnan(b[k])) for k in a)
+    assert same(cached_properties(job), fresh)
+    (path,) = tmp_path.glob("props-*.json")
+    assert same(cached_properties(job), fresh)
+    path.write_text("{not json")
+    assert same(cached_properties(job), fresh) and same(json.loads(path.read_text()), fresh)
+    other = dataclasses.replace(ds, meta={**ds.meta, "noise": "something else"})
+    assert cached_properties(build_jobs(["empty"], [(other, "quick", {})], 1)[0])["noise"] == "something else"
+    assert len(list(tmp_path.glob("props-*.json"))) == 2
