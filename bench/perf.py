@@ -116,20 +116,21 @@ def import_seconds(modules: list[str]) -> float:
 
 def harness_overhead(d: int, count: int, tmp: Path, min_direct_s: float = 10.0) -> pd.DataFrame:
     """PC, GES and NOTEARS called directly (``DirectCalls``) vs the same jobs through the runner
-    with one worker, paired: each job runs between two direct calls of its library on its
-    dataset, whose mean is its baseline (``direct_drift``: how far the two differ, the noise to
-    read the ratios against). On a shared machine, pairing keeps load changes out of the ratio;
-    a method's datasets are gone through again until its direct calls add up to ``min_direct_s``
-    (short PC jobs: several rounds), and the median of the per-pair ratios is given beside the
-    ratio of sums. The direct side is warmed up as the job server is: one untimed call each.
+    with one worker, in rounds: a method's ``count`` datasets called directly, then the same
+    jobs in one runner call (as ``bench run --n-jobs 1`` runs them), then directly again. The
+    two direct passes' mean is the round's baseline (``direct_drift``: how far they differ, the
+    noise to read the ratios against). On a shared machine, pairing each run with the direct
+    calls around it keeps load changes out of the ratio. Rounds repeat until a method's direct
+    calls add up to ``min_direct_s`` (short PC jobs: several rounds), and the median of the
+    per-round ratios is given beside the ratio of sums. The direct side is warmed up as the job
+    server is: one untimed call each.
 
-    Each job goes through its own runner call (``run_s`` counts the call's bookkeeping: dataset
-    properties, truths, the result file), so what a run shares between the methods on a dataset
-    is charged to every job. The job server (imports and warm-up, once per worker) is started
-    first, for all three methods, and timed apart; the whole-run rows add it. Library imports
-    are outside every timing but the last row's, which counts them on both sides, each in a
-    fresh interpreter: the three libraries for the direct calls, the harness for the run (its
-    job server imports the libraries, inside the run)."""
+    ``run_s`` counts the runner call's bookkeeping (dataset properties, truths, result files).
+    The job server (imports and warm-up, once per worker) is started first, for all three
+    methods, and timed apart; the whole-run rows add it. Library imports are outside every
+    timing but the last row's, which counts them on both sides, each in a fresh interpreter:
+    the three libraries for the direct calls, the harness for the run (its job server imports
+    the libraries, inside the run)."""
     from bench.execute import job_server
     from bench.jobs import build_jobs
     from bench.runner import run_jobs
@@ -148,28 +149,28 @@ def harness_overhead(d: int, count: int, tmp: Path, min_direct_s: float = 10.0) 
         server_s = time.perf_counter() - t0
         keys = ["before", "after", "fit", "wall", "run", "jobs"]
         sums = {m: dict.fromkeys(keys, 0.0) for m in CLASSICAL}
-        pair_ratios: dict[str, list[float]] = {m: [] for m in CLASSICAL}
+        round_ratios: dict[str, list[float]] = {m: [] for m in CLASSICAL}
         for method in CLASSICAL:
             s = sums[method]
-            while s["before"] < min_direct_s or not s["jobs"]:  # short jobs: more pairs, less noise
-                for item in data:
-                    a = direct(method, item[0].X)
-                    out = tmp / f"overhead-{method}-{int(s['jobs'])}"
-                    t0 = time.perf_counter()
-                    run_jobs(build_jobs([method], [item], 1), out, n_jobs=1, progress=False, force=True)
-                    run_s = time.perf_counter() - t0
-                    b = direct(method, item[0].X)
-                    (rec,) = load_records(out)
-                    for k, v in zip(keys, [a, b, rec["runtime_s"], rec["wall_s"], run_s, 1]):
-                        s[k] += v
-                    pair_ratios[method].append(run_s / ((a + b) / 2))
+            while s["before"] < min_direct_s or not s["jobs"]:  # short jobs: more rounds, less noise
+                a = sum(direct(method, item[0].X) for item in data)
+                out = tmp / f"overhead-{method}-{len(round_ratios[method])}"
+                t0 = time.perf_counter()
+                run_jobs(build_jobs([method], data, 1), out, n_jobs=1, progress=False, force=True)
+                run_s = time.perf_counter() - t0
+                b = sum(direct(method, item[0].X) for item in data)
+                recs = load_records(out)
+                for k, v in zip(keys, [a, b, sum(r["runtime_s"] for r in recs), sum(r["wall_s"] for r in recs),
+                                       run_s, len(recs)]):
+                    s[k] += v
+                round_ratios[method].append(run_s / ((a + b) / 2))
     finally:
         direct.close()
     rows = []
     for m, s in sums.items():
         base = (s["before"] + s["after"]) / 2
         rows.append(_overhead_row(m, d, int(s["jobs"]), base, s["fit"], s["wall"], s["run"])
-                    | {"median_pair_overhead": float(np.median(pair_ratios[m])),
+                    | {"median_round_overhead": float(np.median(round_ratios[m])), "rounds": len(round_ratios[m]),
                        "direct_drift": abs(s["before"] - s["after"]) / base})
     tot = {k: sum(s[k] for s in sums.values()) for k in keys}
     base = (tot["before"] + tot["after"]) / 2

@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -165,15 +166,24 @@ def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "
         from tqdm import tqdm
 
         bar = tqdm(total=len(todo), desc="jobs", unit="job", dynamic_ncols=True)
-    with backend_context(backend, n_jobs, scheduler):
+    # results are written (and fsynced) by a thread of their own while the next job runs; a
+    # failed write stops the run at the next result, and every pending write ends before return
+    with backend_context(backend, n_jobs, scheduler), ThreadPoolExecutor(1, "result-writer") as writer:
         results = Parallel(return_as="generator_unordered")(delayed(run_job)(j, memory_gb, methods) for j in todo)
+        writes: list = []
         for record, arrays in results:
             job = by_key[record["key"]]
-            write_result(out, complete_record(record, job, props[job.dataset_digest]), arrays)
+            for w in [w for w in writes if w.done()]:
+                w.result()  # raises what a failed write raised
+                writes.remove(w)
+            writes.append(writer.submit(write_result, out, complete_record(record, job, props[job.dataset_digest]),
+                                        arrays))
             counts[record["status"]] = counts.get(record["status"], 0) + 1
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(failed=len(todo) and sum(counts[s] for s in ("timeout", "error", "invalid")))
+        for w in writes:
+            w.result()
     if bar is not None:
         bar.close()
     return counts

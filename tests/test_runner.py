@@ -218,3 +218,26 @@ def test_dataset_properties_are_cached_per_content_and_meta(tmp_path, monkeypatc
     other = dataclasses.replace(ds, meta={**ds.meta, "noise": "something else"})
     assert cached_properties(build_jobs(["empty"], [(other, "quick", {})], 1)[0])["noise"] == "something else"
     assert len(list(tmp_path.glob("props-*.json"))) == 2
+
+
+def test_a_failed_result_write_stops_the_run_and_keeps_what_was_written(tmp_path, monkeypatch):
+    """Results are written by a thread of their own; a write that fails (disk full) still stops
+    the run with its error, and the results written before it stay."""
+    import datasets
+    from bench import runner
+    from bench.jobs import build_jobs
+
+    real, calls = runner.write_result, []
+
+    def disk_full_on_the_second(out, record, arrays):
+        calls.append(record["key"])
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(out, record, arrays)
+
+    monkeypatch.setattr(runner, "write_result", disk_full_on_the_second)
+    data = [(ds, "quick", {}) for ds in datasets.load_suite("quick")]
+    with pytest.raises(OSError, match="No space left"):
+        runner.run_jobs(build_jobs(["empty"], data, 1), tmp_path, progress=False)
+    written = {p.stem for p in (tmp_path / "jobs").glob("*.json")}
+    assert calls[0] in written and calls[1] not in written and len(written) <= 3
