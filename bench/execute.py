@@ -129,7 +129,6 @@ def job_server(methods: tuple[str, ...] = ()):
     """
     global _CTX
     if _CTX is None:
-        import atexit
         import multiprocessing as mp
         from multiprocessing import forkserver
 
@@ -151,7 +150,6 @@ def job_server(methods: tuple[str, ...] = ()):
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
-        atexit.register(_drop_spare)  # runs before multiprocessing's exit joins its children
     return _CTX
 
 
@@ -169,6 +167,9 @@ def _job_process(conn, spare: bool) -> None:
         job, path = conn.recv()
     except BaseException:
         os._exit(0)
+    import multiprocessing
+
+    multiprocessing.current_process().daemon = False  # a method may start processes of its own
     try:
         _child(job, path)
         conn.send("done")
@@ -184,23 +185,12 @@ def _fork_spare(ctx, spare: bool = True) -> tuple:
     """Start a job process that waits for its job. Forking (the server's page tables), start-up
     and the rehearsal take 10-30 ms; done while the previous job runs, they leave the job's path."""
     conn, child_end = ctx.Pipe()
-    proc = ctx.Process(target=_job_process, args=(child_end, spare), daemon=False)
+    # daemonic while it waits: a worker's exit (multiprocessing joins its other children, and
+    # loky's workers exit through that join) terminates it instead of waiting for a job forever
+    proc = ctx.Process(target=_job_process, args=(child_end, spare), daemon=True)
     proc.start()
     child_end.close()
     return proc, conn
-
-
-def _drop_spare() -> None:
-    """At exit: let the waiting process go (EOF), so nothing waits on it."""
-    global _SPARE
-    spare, _SPARE = _SPARE, None
-    if spare is not None:
-        proc, conn = spare
-        conn.close()
-        proc.join(2)
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
 
 
 def _reap() -> None:

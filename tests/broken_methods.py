@@ -99,3 +99,19 @@ class ThreadReport(Method):
         pools = {p["internal_api"]: p["num_threads"] for p in threadpool_info()}
         return Prediction(np.zeros((d, d)), np.zeros((d, d), int),
                           info=self.describe(pools=pools, process_threads=threads()))
+
+
+def _square(x):
+    return x * x
+
+
+class StartsProcesses(Method):
+    """Fits with a multiprocessing pool of its own, as some libraries do: a job may have children."""
+
+    def fit(self, obs):
+        import multiprocessing
+
+        with multiprocessing.get_context("spawn").Pool(2) as pool:
+            assert pool.map(_square, [1, 2, 3]) == [1, 4, 9]
+        d = obs.d
+        return Prediction(np.zeros((d, d)), np.zeros((d, d), int), info=self.describe())

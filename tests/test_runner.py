@@ -160,12 +160,13 @@ def _session_processes(sid: int) -> list[int]:
     return alive
 
 
-@pytest.mark.parametrize("how", ["finished", "killed"])
-def test_no_process_of_a_run_outlives_it(tmp_path, how):
+@pytest.mark.parametrize("how,workers", [("finished", 1), ("finished", 2), ("killed", 1)])
+def test_no_process_of_a_run_outlives_it(tmp_path, how, workers):
     """The job server, the job forked ahead for the next job and the jobs themselves all end
-    with the run: when it finishes, and when only its main process is killed (-9) mid-job."""
+    with the run: when it finishes (its workers' exits must not wait on the waiting job
+    process), and when only its main process is killed (-9) mid-job."""
     cmd = [sys.executable, "-m", "bench", "run", "--suite", "quick", "--methods", f"{B}Slow(sleep=2)",
-           "--out", str(tmp_path), "--quiet"]
+           "--out", str(tmp_path), "--quiet", "--n-jobs", str(workers)]
     proc = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
     if how == "killed":
         deadline = time.time() + 60
@@ -241,3 +242,8 @@ def test_a_failed_result_write_stops_the_run_and_keeps_what_was_written(tmp_path
         runner.run_jobs(build_jobs(["empty"], data, 1), tmp_path, progress=False)
     written = {p.stem for p in (tmp_path / "jobs").glob("*.json")}
     assert calls[0] in written and calls[1] not in written and len(written) <= 3
+
+
+def test_a_method_may_start_processes_of_its_own(tmp_path):
+    assert run(tmp_path, f"{B}StartsProcesses", "quick", "--n-jobs", "2") == 0
+    assert set(jobs_csv(tmp_path)["status"]) == {"ok"}
