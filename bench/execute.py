@@ -5,8 +5,9 @@ clean single-threaded process with the harness and the run's libraries imported 
 the run's methods fitted once (``bench.warmup``), so a child starts warm and never inherits
 a lock held by one of the worker's threads (a plain fork of a threaded process can deadlock).
 Each child is forked while the job before it runs and gets its job through a pipe, so
-neither the fork nor the exit of a job's process is on the run's path. The child fits the method on observations only,
-validates and scores the prediction, and writes its result to a private temporary file.
+neither the fork nor the exit of a job's process is on the run's path. The child fits the
+method on observations only, validates and scores the prediction, and writes its result to a
+private temporary file.
 The parent watches the clock and the child's memory, kills it past its budget (SIGKILL:
 nothing in the child can refuse), and returns a result record in every case. The child asks
 the kernel to kill it if its parent dies, so a killed run leaves no orphans behind.
@@ -157,7 +158,7 @@ def _job_process(conn, spare: bool) -> None:
     """A job's process, forked before its job is known: wait for (job, path), run it, say so.
     A spare, forked a job ahead, rehearses the scoring first (``bench.warmup.rehearse``).
 
-    EOF instead of a job means the worker has gone (or dropped its spare): exit quietly."""
+    EOF instead of a job means the worker has gone: exit quietly."""
     die_with_parent()
     if spare:
         from .warmup import rehearse

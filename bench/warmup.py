@@ -7,9 +7,11 @@ every job would otherwise pay again. The forkserver imports this module last amo
 preloads: it limits every thread pool to one thread (inherited by each job), fits and
 scores each of the run's methods (``WARM_ENV``) once on a tiny dataset (d = 4, n = 100), and
 then freezes its heap out of the garbage collector (``gc.freeze``): a job's collections then
-walk only the objects the job made, not the million the server imported. Without it, the
+walk only the objects the job made, not everything the server imported. Without it, the
 collector in each job walked (and copied, page by page) the server's whole heap; PC's fit at
-d = 50 took 0.83-0.99 s in a job against 0.64-0.75 s with it.
+d = 50 took 0.84-0.98 s in a job against 0.64-0.75 s with it. The server also keeps the
+warm-up's tiny prediction, which each job process scores once more while it waits for its job
+(``rehearse``).
 
 The server must survive its methods and stay single-threaded: a forked child gets only the
 forking thread, so a library's thread pool in the server is a pool of missing threads in every
@@ -55,6 +57,16 @@ def tiny_dataset():
     return generate(SCMSpec(d=4, n=100, expected_degree=2.0), 0, "warm-up")
 
 
+def _quiet():
+    """Swallow what a warm-up or a rehearsal prints."""
+    import contextlib
+
+    stack = contextlib.ExitStack()
+    stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
+    stack.enter_context(contextlib.redirect_stderr(io.StringIO()))
+    return stack
+
+
 def score_like_a_job(pred, ds) -> None:
     """Validate and score ``pred`` on ``ds`` the way a job does, but for gadjid (``evaluate``
     calls it, and it starts a thread pool), and write it to memory."""
@@ -75,15 +87,6 @@ def warm_one(name: str, ds) -> None:
 
     with _quiet():
         score_like_a_job(get_method(name).fit(ds.observations()), ds)
-
-
-def _quiet():
-    import contextlib
-
-    stack = contextlib.ExitStack()
-    stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
-    stack.enter_context(contextlib.redirect_stderr(io.StringIO()))
-    return stack
 
 
 REHEARSAL: tuple | None = None  # (prediction, dataset): set by the warm-up, inherited by each job
@@ -139,12 +142,12 @@ def trial(name: str, ds) -> str | None:
 def warm(names: list[str]) -> dict[str, str]:
     """Warm each method up in this process after a clean trial; return {method: why not} for
     those left cold."""
-    ds = tiny_dataset()
-    if threads() > 1:  # already unsafe to fork from (not started as bench.execute starts it)
-        return {name: "the process already had threads" for name in names}
     global REHEARSAL
     from methods import Prediction
 
+    ds = tiny_dataset()
+    if threads() > 1:  # already unsafe to fork from (not started as bench.execute starts it)
+        return {name: "the process already had threads" for name in names}
     REHEARSAL = (Prediction.from_graph(ds.graph), ds)
     cold: dict[str, str] = {}
     for name in names:
