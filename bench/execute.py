@@ -4,10 +4,9 @@ The worker (a loky or dask process) starts the child from a multiprocessing fork
 clean single-threaded process with the harness and the run's libraries imported and each of
 the run's methods fitted once (``bench.warmup``), so a child starts warm and never inherits
 a lock held by one of the worker's threads (a plain fork of a threaded process can deadlock).
-Each child is forked while the job before it runs and gets its job through a pipe, so
-neither the fork nor the exit of a job's process is on the run's path. The child fits the
-method on observations only, validates and scores the prediction, and writes its result to a
-private temporary file.
+The child fits the method on observations only, validates and scores the prediction, writes
+its result to a private temporary file and says so through a pipe, so that its exit is not
+on the run's path.
 The parent watches the clock and the child's memory, kills it past its budget (SIGKILL:
 nothing in the child can refuse), and returns a result record in every case. The child asks
 the kernel to kill it if its parent dies, so a killed run leaves no orphans behind.
@@ -154,23 +153,8 @@ def job_server(methods: tuple[str, ...] = ()):
     return _CTX
 
 
-def _job_process(conn, spare: bool) -> None:
-    """A job's process, forked before its job is known: wait for (job, path), run it, say so.
-    A spare, forked a job ahead, rehearses the scoring first (``bench.warmup.rehearse``).
-
-    EOF instead of a job means the worker has gone: exit quietly."""
-    die_with_parent()
-    if spare:
-        from .warmup import rehearse
-
-        rehearse()
-    try:
-        job, path = conn.recv()
-    except BaseException:
-        os._exit(0)
-    import multiprocessing
-
-    multiprocessing.current_process().daemon = False  # a method may start processes of its own
+def _job_process(conn, job: Job, path: str) -> None:
+    """A job's process: run the job, then say so, so the worker need not wait for its exit."""
     try:
         _child(job, path)
         conn.send("done")
@@ -178,20 +162,7 @@ def _job_process(conn, spare: bool) -> None:
         os._exit(1)
 
 
-_SPARE: tuple | None = None  # (process, connection): the next job's process, forked ahead
-_ENDING: list = []           # processes of finished jobs, exiting on their own, not yet reaped
-
-
-def _fork_spare(ctx, spare: bool = True) -> tuple:
-    """Start a job process that waits for its job. Forking (the server's page tables), start-up
-    and the rehearsal take 10-30 ms; done while the previous job runs, they leave the job's path."""
-    conn, child_end = ctx.Pipe()
-    # daemonic while it waits: a worker's exit (multiprocessing joins its other children, and
-    # loky's workers exit through that join) terminates it instead of waiting for a job forever
-    proc = ctx.Process(target=_job_process, args=(child_end, spare), daemon=True)
-    proc.start()
-    child_end.close()
-    return proc, conn
+_ENDING: list = []  # processes of finished jobs, exiting on their own, not yet reaped
 
 
 def _reap() -> None:
@@ -200,26 +171,14 @@ def _reap() -> None:
         proc.close()
 
 
-def _job_process_for(ctx) -> tuple:
-    """The spare if it is still waiting, else a fresh process."""
-    global _SPARE
-    spare, _SPARE = _SPARE, None
-    if spare is not None:
-        if spare[0].is_alive():
-            return spare
-        spare[1].close()
-    return _fork_spare(ctx, spare=False)  # its job is sent at once: no time to rehearse
-
-
 def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
             methods: tuple[str, ...] = ()) -> tuple[dict, dict | None]:
     """Run ``job`` isolated; return (record, arrays). Never raises for the method's sake.
 
     ``methods``: the run's method names, which this process's job server warms up (``job_server``).
-    The job goes to a process forked while the previous job ran; the next job's process is
-    forked while this one runs, and a finished job's process exits in the background.
+    The job's process says when its result is written; its exit (unmapping what it copied of
+    the server) goes on in the background while the worker moves on.
     """
-    global _SPARE
     from multiprocessing.connection import wait
 
     fd, path = tempfile.mkstemp(prefix="tabscm-job-", suffix=".npz")
@@ -227,15 +186,13 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
     os.unlink(path)
     ctx = job_server(methods)  # the first call in a process starts the server: not the job's time
     _reap()
-    proc, conn = _job_process_for(ctx)
+    conn, child_end = ctx.Pipe()
     started = time.time()
     t0 = time.perf_counter()
+    proc = ctx.Process(target=_job_process, args=(child_end, job, path), daemon=False)
+    proc.start()
+    child_end.close()
     status, why, done = None, None, False
-    try:
-        conn.send((job, path))
-    except OSError:  # it died while waiting: reported below as a death without a result
-        pass
-    _SPARE = _fork_spare(ctx)
     while not done:
         ready = wait([conn, proc.sentinel], POLL_S)
         if conn in ready:

@@ -9,9 +9,7 @@ scores each of the run's methods (``WARM_ENV``) once on a tiny dataset (d = 4, n
 then freezes its heap out of the garbage collector (``gc.freeze``): a job's collections then
 walk only the objects the job made, not everything the server imported. Without it, the
 collector in each job walked (and copied, page by page) the server's whole heap; PC's fit at
-d = 50 took 0.84-0.98 s in a job against 0.64-0.75 s with it. The server also keeps the
-warm-up's tiny prediction, which each job process scores once more while it waits for its job
-(``rehearse``).
+d = 50 took 0.84-0.98 s in a job against 0.64-0.75 s with it.
 
 The server must survive its methods and stay single-threaded: a forked child gets only the
 forking thread, so a library's thread pool in the server is a pool of missing threads in every
@@ -58,7 +56,7 @@ def tiny_dataset():
 
 
 def _quiet():
-    """Swallow what a warm-up or a rehearsal prints."""
+    """Swallow what a warm-up prints."""
     import contextlib
 
     stack = contextlib.ExitStack()
@@ -87,22 +85,6 @@ def warm_one(name: str, ds) -> None:
 
     with _quiet():
         score_like_a_job(get_method(name).fit(ds.observations()), ds)
-
-
-REHEARSAL: tuple | None = None  # (prediction, dataset): set by the warm-up, inherited by each job
-
-
-def rehearse() -> None:
-    """Score the warm-up's tiny prediction once more. A job process does this while it waits for
-    its job: the first write to each page of the server's memory copies that page (a page
-    fault), and scikit-learn's checks alone wrote enough pages to take a job's scoring from 6 to
-    12 ms. Rehearsed, those copies are made before the job arrives, and the job does not pay."""
-    if REHEARSAL is not None:
-        try:
-            with _quiet():
-                score_like_a_job(*REHEARSAL)
-        except Exception:  # noqa: BLE001 - a rehearsal only saves time
-            pass
 
 
 def trial(name: str, ds) -> str | None:
@@ -142,13 +124,9 @@ def trial(name: str, ds) -> str | None:
 def warm(names: list[str]) -> dict[str, str]:
     """Warm each method up in this process after a clean trial; return {method: why not} for
     those left cold."""
-    global REHEARSAL
-    from methods import Prediction
-
     ds = tiny_dataset()
     if threads() > 1:  # already unsafe to fork from (not started as bench.execute starts it)
         return {name: "the process already had threads" for name in names}
-    REHEARSAL = (Prediction.from_graph(ds.graph), ds)
     cold: dict[str, str] = {}
     for name in names:
         why = trial(name, ds)
