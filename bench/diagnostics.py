@@ -65,9 +65,9 @@ def auroc_interval(truth: np.ndarray, scores: np.ndarray, seed: int = 0) -> tupl
     counts = np.empty((BOOTSTRAP, width), dtype=np.int64)
     rows = max(1, 2**15 // N)  # resamples per block: small arrays, reused, not fresh pages
     for r in range(0, BOOTSTRAP, rows):
-        k = min(rows, BOOTSTRAP - r)
-        cells = bin_of[rng.integers(0, N, (k, N))] + width * np.arange(k)[:, None]
-        counts[r:r + k] = np.bincount(cells.ravel(), minlength=k * width).reshape(k, width)
+        m = min(rows, BOOTSTRAP - r)
+        cells = bin_of[rng.integers(0, N, (m, N))] + width * np.arange(m)[:, None]
+        counts[r:r + m] = np.bincount(cells.ravel(), minlength=m * width).reshape(m, width)
     neg_upto = np.cumsum(counts[:, :2 * P + 1], axis=1)  # negatives up to each negative bin
     pos = counts[:, 2 * P + 1:].astype(float)
     n1, n0 = pos.sum(axis=1), neg_upto[:, 2 * P].astype(float)

@@ -198,8 +198,8 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
         if conn in ready:
             try:
                 done = conn.recv() == "done"
-            except (EOFError, OSError):
-                pass
+            except (EOFError, OSError):  # it ended without saying done: reported below
+                break
             if not done:
                 break
         elif ready:  # the process ended without saying done

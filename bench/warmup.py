@@ -55,36 +55,23 @@ def tiny_dataset():
     return generate(SCMSpec(d=4, n=100, expected_degree=2.0), 0, "warm-up")
 
 
-def _quiet():
-    """Swallow what a warm-up prints."""
+def warm_one(name: str, ds) -> None:
+    """Fit method ``name`` on ``ds`` and score it the way a job does, quietly."""
     import contextlib
 
-    stack = contextlib.ExitStack()
-    stack.enter_context(contextlib.redirect_stdout(io.StringIO()))
-    stack.enter_context(contextlib.redirect_stderr(io.StringIO()))
-    return stack
-
-
-def score_like_a_job(pred, ds) -> None:
-    """Validate and score ``pred`` on ``ds`` the way a job does, but for gadjid (``evaluate``
-    calls it, and it starts a thread pool), and write it to memory."""
     import numpy as np
+
+    from methods import get_method
 
     from .diagnostics import job_flags
     from .metrics import ranking_metrics
 
-    pred.validate(ds.d)
-    ranking_metrics(ds.graph, pred.scores)
-    job_flags(ds.graph, pred, {"n_true_edges": 1, "n_pred_edges": 1, "shd": 0})
-    np.savez(io.BytesIO(), record="{}", scores=np.asarray(pred.scores, np.float64))
-
-
-def warm_one(name: str, ds) -> None:
-    """Fit method ``name`` on ``ds`` and score it the way a job does, quietly."""
-    from methods import get_method
-
-    with _quiet():
-        score_like_a_job(get_method(name).fit(ds.observations()), ds)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        pred = get_method(name).fit(ds.observations())
+        pred.validate(ds.d)
+        ranking_metrics(ds.graph, pred.scores)  # not evaluate(): gadjid starts a thread pool
+        job_flags(ds.graph, pred, {"n_true_edges": 1, "n_pred_edges": 1, "shd": 0})
+        np.savez(io.BytesIO(), record="{}", scores=np.asarray(pred.scores, np.float64))
 
 
 def trial(name: str, ds) -> str | None:

@@ -156,7 +156,7 @@ def _session_processes(sid: int) -> list[int]:
             if os.getsid(p.pid) == sid and p.status() != psutil.STATUS_ZOMBIE:
                 alive.append(p.pid)
         except (ProcessLookupError, PermissionError, psutil.Error):
-            pass
+            continue  # it ended while being looked at
     return alive
 
 
