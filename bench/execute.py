@@ -4,9 +4,10 @@ The worker (a loky or dask process) starts the child from a multiprocessing fork
 clean single-threaded process with the harness and the run's libraries imported and each of
 the run's methods fitted once (``bench.warmup``), so a child starts warm and never inherits
 a lock held by one of the worker's threads (a plain fork of a threaded process can deadlock).
-The child fits the method on observations only, validates and scores the prediction, writes
-its result to a private temporary file and says so through a pipe, so that its exit is not
-on the run's path.
+The child fits the method on observations only, validates the prediction, writes it to a
+private temporary file and says so through a pipe, so that its exit is not on the run's path.
+Scoring is the runner's (``bench.runner.score_record``): the method's code is what needs a
+process of its own, and the runner scores one job while the next one runs.
 The parent watches the clock and the child's memory, kills it past its budget (SIGKILL:
 nothing in the child can refuse), and returns a result record in every case. The child asks
 the kernel to kill it if its parent dies, so a killed run leaves no orphans behind.
@@ -55,11 +56,11 @@ def die_with_parent() -> None:
 
 
 def _child(job: Job, path: str) -> None:
-    """Fit, validate, score; write {record, arrays} to ``path``. Runs in the job's own process."""
-    from methods import InvalidPrediction, get_method
+    """Fit and validate; write {record, arrays} to ``path``. Runs in the job's own process.
 
-    from .diagnostics import job_flags
-    from .metrics import evaluate
+    Scoring is not done here: it is the runner's (``bench.runner.score_record``), on the arrays
+    this writes, while the next job runs."""
+    from methods import InvalidPrediction, get_method
 
     faulthandler.disable()  # a crash is reported as a status, not as a dump on the run's stderr
     die_with_parent()
@@ -75,24 +76,17 @@ def _child(job: Job, path: str) -> None:
         t0 = time.perf_counter()
         pred = method.fit(obs)
         result["fit_s"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
         try:
             pred.validate(job.dataset.d)
         except InvalidPrediction as e:
             result.update(status="invalid", error=str(e), invalid_reason=str(e))
         else:
             result.update(status="ok", cpdag=bool(pred.cpdag), info=pred.info)
-            if job.dataset.meta.get("has_truth", True):
-                result["metrics"] = evaluate(job.dataset.graph, pred, job.truth_cpdag)
-                result["flags"] = job_flags(job.dataset.graph, pred, result["metrics"])
-            else:  # a user's CSV without a truth: predictions only, nothing to score against
-                result["metrics"], result["flags"] = {}, {}
             arrays = {"scores": np.asarray(pred.scores, dtype=np.float64), "graph": np.asarray(pred.graph, np.int8)}
             if method.learned:
                 from .probe import dependence_probe
 
                 result["probe"] = dependence_probe(method, obs, seed=job.seed)
-        result["score_s"] = time.perf_counter() - t0  # validation, metrics, flags (and the probe)
     except Exception as e:  # failure is a result
         result.update(status="error", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
     # peak resident memory of the job's process (shared pages of the preloaded libraries included)
@@ -114,13 +108,14 @@ def _rss_mb(pid: int) -> float:
 _CTX = None
 
 
-BASE_PRELOAD = ("bench.execute", "bench.metrics", "bench.diagnostics", "methods", "datasets", "sklearn.metrics",
-                "gadjid")  # imported only: its thread pool starts at its first call, in the job
+# What every job imports (scoring is the runner's). loky: a job started from a loky worker is
+# prepared with loky's start method, which multiprocessing knows only once loky is imported.
+BASE_PRELOAD = ("bench.execute", "methods", "datasets", "joblib.externals.loky")
 
 
 def job_server(methods: tuple[str, ...] = ()):
     """A forkserver context whose server has the harness, the numpy stack and the run's method
-    libraries (``Method.preload``) imported, and has fitted and scored each of ``methods`` once
+    libraries (``Method.preload``) imported, and has fitted and validated each of ``methods`` once
     (``bench.warmup``), so no job pays for an import or a first call another already paid.
 
     The server starts on one BLAS/OpenMP thread (the environment it is started with), so every

@@ -8,13 +8,14 @@ import contextlib
 import json
 import os
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed, parallel_config
 
-from .diagnostics import failure_flags
+from .diagnostics import failure_flags, job_flags
 from .execute import DEFAULT_MEMORY_GB, run_job
 from .jobs import Job
 from .metrics import evaluate
@@ -120,18 +121,45 @@ def cached_properties(job: Job) -> dict:
                    lambda f, v: f.write(json.dumps(v).encode()), lambda f: json.loads(f.read()))
 
 
-def complete_record(record: dict, job: Job, dataset_props: dict) -> dict:
-    """Fill in what a failed job lacks: it scores as the empty graph, with its failure flags."""
-    record["dataset_properties"] = dataset_props
-    if record["status"] != "ok" and job.dataset.meta.get("has_truth", True):
-        from methods import Prediction
+def score_record(record: dict, arrays: dict | None, job: Job, dataset_props: dict) -> dict:
+    """Score a job's prediction against its truth: metrics and flags. A failed job scores as the
+    empty graph, with its failure flags.
 
+    Done here, not in the job's process: that process exists to isolate the method's code; this
+    is the harness's own, on a prediction the job already validated (gadjid's panics are caught
+    at its door, ``bench.metrics``), and the runner does it while the next job runs. A scoring
+    failure is the job's error, as it was when jobs scored themselves: the run goes on."""
+    from methods import Prediction
+
+    t0 = time.perf_counter()
+    record["dataset_properties"] = dataset_props
+    flags = record.setdefault("flags", {})
+    has_truth = job.dataset.meta.get("has_truth", True)
+    G = job.dataset.graph
+    if record["status"] == "ok" and has_truth:
+        try:
+            pred = Prediction(arrays["scores"], arrays["graph"], bool(record["cpdag"]))
+            record["metrics"] = evaluate(G, pred, job.truth_cpdag)
+            flags.update(job_flags(G, pred, record["metrics"]))
+        except Exception as e:  # noqa: BLE001 - recorded, and scored as below
+            record.update(status="error", error=f"scoring failed: {type(e).__name__}: {e}",
+                          traceback=traceback.format_exc())
+            flags.clear()
+    if not has_truth:  # a user's CSV without a truth: predictions only, nothing to score against
+        record["metrics"] = {}
+    elif record["status"] != "ok":
         d = job.dataset.d
-        record["metrics"] = evaluate(job.dataset.graph, Prediction.from_graph(np.zeros((d, d))), job.truth_cpdag)
+        record["metrics"] = evaluate(G, Prediction.from_graph(np.zeros((d, d))), job.truth_cpdag)
         record["scored_as"] = "empty graph"
-    record.setdefault("flags", {})
-    record["flags"].update(failure_flags(record["status"], record.get("error")))
+    flags.update(failure_flags(record["status"], record.get("error")))
+    record["score_s"] = time.perf_counter() - t0
     return record
+
+
+def _score_and_write(out: Path, record: dict, arrays: dict | None, job: Job, dataset_props: dict) -> str:
+    """Score and store one job's result; return its final status (scoring may make it an error)."""
+    write_result(out, score_record(record, arrays, job, dataset_props), arrays)
+    return record["status"]
 
 
 def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "loky",
@@ -166,24 +194,27 @@ def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "
         from tqdm import tqdm
 
         bar = tqdm(total=len(todo), desc="jobs", unit="job", dynamic_ncols=True)
-    # results are written (and fsynced) by a thread of their own while the next job runs; a
-    # failed write stops the run at the next result, and every pending write ends before return
+    # results are scored and written (and fsynced) by a thread of their own while the next job
+    # runs; a failed write stops the run at the next result, and every pending write ends
+    # before return. Counts are of final statuses, so they follow the writes.
+    def tally(write) -> None:
+        status = write.result()  # raises what a failed write raised
+        counts[status] = counts.get(status, 0) + 1
+
     with backend_context(backend, n_jobs, scheduler), ThreadPoolExecutor(1, "result-writer") as writer:
         results = Parallel(return_as="generator_unordered")(delayed(run_job)(j, memory_gb, methods) for j in todo)
         writes: list = []
         for record, arrays in results:
             job = by_key[record["key"]]
             for w in [w for w in writes if w.done()]:
-                w.result()  # raises what a failed write raised
+                tally(w)
                 writes.remove(w)
-            writes.append(writer.submit(write_result, out, complete_record(record, job, props[job.dataset_digest]),
-                                        arrays))
-            counts[record["status"]] = counts.get(record["status"], 0) + 1
+            writes.append(writer.submit(_score_and_write, out, record, arrays, job, props[job.dataset_digest]))
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(failed=len(todo) and sum(counts[s] for s in ("timeout", "error", "invalid")))
+                bar.set_postfix(failed=sum(counts[s] for s in ("timeout", "error", "invalid")))
         for w in writes:
-            w.result()
+            tally(w)
     if bar is not None:
         bar.close()
     return counts

@@ -5,7 +5,7 @@ process does the first time (lazy imports inside functions, scikit-learn's and s
 first-call set-up, torch's, specialising the interpreter's bytecode)
 every job would otherwise pay again. The forkserver imports this module last among its
 preloads: it limits every thread pool to one thread (inherited by each job), fits and
-scores each of the run's methods (``WARM_ENV``) once on a tiny dataset (d = 4, n = 100), and
+validates each of the run's methods (``WARM_ENV``) once on a tiny dataset (d = 4, n = 100), and
 then freezes its heap out of the garbage collector (``gc.freeze``): a job's collections then
 walk only the objects the job made, not everything the server imported. Without it, the
 collector in each job walked (and copied, page by page) the server's whole heap; PC's fit at
@@ -13,8 +13,8 @@ d = 50 took 0.84-0.98 s in a job against 0.64-0.75 s with it.
 
 The server must survive its methods and stay single-threaded: a forked child gets only the
 forking thread, so a library's thread pool in the server is a pool of missing threads in every
-job, and the job hangs on it (gadjid's rayon pool did exactly that; scoring is warmed without
-gadjid). So each method is first warmed up in a forked trial child (``trial``); a method
+job, and the job hangs on it (gadjid's rayon pool did exactly that, when jobs scored their own
+predictions). So each method is first warmed up in a forked trial child (``trial``); a method
 whose trial hangs, crashes, raises or leaves a thread behind is not warmed in the server and
 its jobs start cold, which costs time, never a result.
 """
@@ -56,21 +56,16 @@ def tiny_dataset():
 
 
 def warm_one(name: str, ds) -> None:
-    """Fit method ``name`` on ``ds`` and score it the way a job does, quietly."""
+    """Fit method ``name`` on ``ds``, validate and save its prediction the way a job does, quietly."""
     import contextlib
 
     import numpy as np
 
     from methods import get_method
 
-    from .diagnostics import job_flags
-    from .metrics import ranking_metrics
-
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         pred = get_method(name).fit(ds.observations())
         pred.validate(ds.d)
-        ranking_metrics(ds.graph, pred.scores)  # not evaluate(): gadjid starts a thread pool
-        job_flags(ds.graph, pred, {"n_true_edges": 1, "n_pred_edges": 1, "shd": 0})
         np.savez(io.BytesIO(), record="{}", scores=np.asarray(pred.scores, np.float64))
 
 

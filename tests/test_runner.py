@@ -234,3 +234,55 @@ def test_a_failed_result_write_stops_the_run_and_keeps_what_was_written(tmp_path
 def test_a_method_may_start_processes_of_its_own(tmp_path):
     assert run(tmp_path, f"{B}StartsProcesses", "quick", "--n-jobs", "2") == 0
     assert set(jobs_csv(tmp_path)["status"]) == {"ok"}
+
+
+def test_stored_metrics_are_those_of_the_stored_prediction(tmp_path):
+    """The runner scores each job from the arrays its process returned: rescoring the stored
+    prediction (DAG and CPDAG methods) gives the stored metrics and flags exactly."""
+    import datasets
+    from bench.diagnostics import job_flags
+    from bench.metrics import evaluate
+    from bench.store import load_arrays, load_records
+    from methods import Prediction
+
+    assert run(tmp_path, "pc,abs-corr,varsort", "quick", "--seeds", "1") == 0
+    truths = {ds.name: ds.graph for ds in datasets.load_suite("quick")}
+    recs = load_records(tmp_path)
+    assert {r["cpdag"] for r in recs} == {True, False} and {r["status"] for r in recs} == {"ok"}
+    for r in recs:
+        a = load_arrays(tmp_path, r["key"])
+        pred = Prediction(a["scores"], a["graph"], r["cpdag"])
+        m = evaluate(truths[r["dataset"]], pred)
+        assert json.dumps(m, sort_keys=True) == json.dumps(r["metrics"], sort_keys=True)
+        assert {k: r["flags"][k] for k in job_flags(truths[r["dataset"]], pred, m)} == job_flags(
+            truths[r["dataset"]], pred, m)
+        assert r["score_s"] > 0 and not any(r["flags"][k] for k in ("error", "timeout", "invalid"))
+
+
+def test_a_scoring_failure_is_the_jobs_error_and_the_run_goes_on(tmp_path, monkeypatch):
+    """Scoring runs in the runner's writer thread; if it raises on one job, that job is an
+    error with the traceback, scored as the empty graph, and every other job is scored."""
+    import datasets
+    from bench import runner
+    from bench.jobs import build_jobs
+    from bench.store import load_records
+
+    real = runner.evaluate
+
+    def fails_on_predicted_edges(truth, pred, truth_cpdag=None):
+        if pred.graph.any():
+            raise ValueError("deliberate scoring bug")
+        return real(truth, pred, truth_cpdag)
+
+    monkeypatch.setattr(runner, "evaluate", fails_on_predicted_edges)
+    data = [(ds, "quick", {}) for ds in datasets.load_suite("quick")]
+    counts = runner.run_jobs(build_jobs(["abs-corr", "empty"], data, 1), tmp_path, progress=False)
+    recs = load_records(tmp_path)
+    assert len(recs) == 2 * len(data) and counts["error"] == len(data)
+    for r in recs:
+        if r["method"] == "empty":
+            assert r["status"] == "ok" and r["metrics"]["shd"] == r["metrics"]["n_true_edges"]
+        else:
+            assert r["status"] == "error" and r["error"] == "scoring failed: ValueError: deliberate scoring bug"
+            assert "fails_on_predicted_edges" in r["traceback"] and r["flags"]["error"]
+            assert r["scored_as"] == "empty graph" and r["metrics"]["auroc"] == 0.5
