@@ -145,6 +145,11 @@ def job_server(methods: tuple[str, ...] = ()):
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
+        # the server forks once its imports and warm-up are done (seconds): wait for that here,
+        # so that it is not counted in the first job's wall time
+        ready = _CTX.Process(target=int)
+        ready.start()
+        ready.join()
     return _CTX
 
 

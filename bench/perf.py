@@ -142,10 +142,7 @@ def harness_overhead(d: int, count: int, tmp: Path, min_direct_s: float = 10.0) 
         for method in CLASSICAL:
             direct(method, data[0][0].X)
         t0 = time.perf_counter()
-        ctx = job_server(CLASSICAL)
-        proc = ctx.Process(target=int)  # the server answers once its imports and warm-up are done
-        proc.start()
-        proc.join()
+        job_server(CLASSICAL)  # returns once the server's imports and warm-up are done
         server_s = time.perf_counter() - t0
         keys = ["before", "after", "fit", "wall", "run", "jobs"]
         sums = {m: dict.fromkeys(keys, 0.0) for m in CLASSICAL}

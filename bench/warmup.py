@@ -4,9 +4,9 @@ A job runs in a fresh process forked from the forkserver (``bench.execute``). Wh
 process does the first time (lazy imports inside functions, scikit-learn's and scipy's
 first-call set-up, torch's, specialising the interpreter's bytecode)
 every job would otherwise pay again. The forkserver imports this module last among its
-preloads: it limits every thread pool to one thread (inherited by each job), fits and
-validates each of the run's methods (``WARM_ENV``) once on a tiny dataset (d = 4, n = 100), and
-then freezes its heap out of the garbage collector (``gc.freeze``): a job's collections then
+preloads: it limits every thread pool to one thread (inherited by each job), fits, validates
+(and, for a learned method, probes: ``bench.probe``) each of the run's methods (``WARM_ENV``)
+once on a tiny dataset (d = 4, n = 100), and then freezes its heap out of the garbage collector (``gc.freeze``): a job's collections then
 walk only the objects the job made, not everything the server imported. Without it, the
 collector in each job walked (and copied, page by page) the server's whole heap; PC's fit at
 d = 50 took 0.84-0.98 s in a job against 0.64-0.75 s with it.
@@ -56,16 +56,23 @@ def tiny_dataset():
 
 
 def warm_one(name: str, ds) -> None:
-    """Fit method ``name`` on ``ds``, validate and save its prediction the way a job does, quietly."""
+    """Fit method ``name`` on ``ds``, validate, probe (a learned method) and save its prediction
+    the way a job does, quietly."""
     import contextlib
 
     import numpy as np
 
     from methods import get_method
 
+    from .probe import dependence_probe
+
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        pred = get_method(name).fit(ds.observations())
+        method = get_method(name)
+        obs = ds.observations()
+        pred = method.fit(obs)
         pred.validate(ds.d)
+        if method.learned:
+            dependence_probe(method, obs)
         np.savez(io.BytesIO(), record="{}", scores=np.asarray(pred.scores, np.float64))
 
 

@@ -115,3 +115,13 @@ class StartsProcesses(Method):
             assert pool.map(_square, [1, 2, 3]) == [1, 4, 9]
         d = obs.d
         return Prediction(np.zeros((d, d)), np.zeros((d, d), int), info=self.describe())
+
+
+class SlowToPreload(Method):
+    """Its job server's preload takes 3 s, longer than its 1 s budget; its fit is instant."""
+
+    time_budget_s = 1.0
+    preload = ("tests.slow_to_import",)
+
+    def fit(self, obs):
+        return Prediction.from_graph(np.zeros((obs.d, obs.d)), info=self.describe())
