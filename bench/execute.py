@@ -115,7 +115,7 @@ BASE_PRELOAD = ("bench.execute", "methods", "datasets", "joblib.externals.loky")
 
 def job_server(methods: tuple[str, ...] = ()):
     """A forkserver context whose server has the harness, the numpy stack and the run's method
-    libraries (``Method.preload``) imported, and has fitted and validated each of ``methods`` once
+    libraries (``Method.preload``) imported, and has run each of ``methods`` once as a job does
     (``bench.warmup``), so no job pays for an import or a first call another already paid.
 
     The server starts on one BLAS/OpenMP thread (the environment it is started with), so every
@@ -146,7 +146,7 @@ def job_server(methods: tuple[str, ...] = ()):
                 else:
                     os.environ[k] = v
         # the server forks once its imports and warm-up are done (seconds): wait for that here,
-        # so that it is not counted in the first job's wall time
+        # so that it counts neither in the first job's wall time nor against its budget
         ready = _CTX.Process(target=int)
         ready.start()
         ready.join()

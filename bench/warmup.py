@@ -6,10 +6,11 @@ first-call set-up, torch's, specialising the interpreter's bytecode)
 every job would otherwise pay again. The forkserver imports this module last among its
 preloads: it limits every thread pool to one thread (inherited by each job), fits, validates
 (and, for a learned method, probes: ``bench.probe``) each of the run's methods (``WARM_ENV``)
-once on a tiny dataset (d = 4, n = 100), and then freezes its heap out of the garbage collector (``gc.freeze``): a job's collections then
-walk only the objects the job made, not everything the server imported. Without it, the
-collector in each job walked (and copied, page by page) the server's whole heap; PC's fit at
-d = 50 took 0.84-0.98 s in a job against 0.64-0.75 s with it.
+once on a tiny dataset (d = 4, n = 100), and then freezes its heap out of the garbage
+collector (``gc.freeze``): a job's collections then walk only the objects the job made, not
+everything the server imported. Without it, the collector in each job walked (and copied,
+page by page) the server's whole heap; PC's fit at d = 50 took 0.84-0.98 s in a job against
+0.64-0.75 s with it.
 
 The server must survive its methods and stay single-threaded: a forked child gets only the
 forking thread, so a library's thread pool in the server is a pool of missing threads in every
