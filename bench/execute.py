@@ -14,6 +14,7 @@ the kernel to kill it if its parent dies, so a killed run leaves no orphans behi
 """
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import json
 import os
@@ -55,17 +56,15 @@ def die_with_parent() -> None:
         pass
 
 
-def _child(job: Job, path: str) -> None:
-    """Fit and validate; write {record, arrays} to ``path``. Runs in the job's own process.
+def predict(job: Job) -> tuple[dict, dict | None]:
+    """Fit ``job``'s method on its observations, validate the prediction and, for a learned
+    method, probe it (``bench.probe``): (result, arrays). What a job's process does, and what
+    the job server's warm-up repeats (``bench.warmup``). A failure is a result, never raised.
 
-    Scoring is not done here: it is the runner's (``bench.runner.score_record``), on the arrays
-    this writes, while the next job runs."""
+    Scoring is not done here: it is the runner's (``bench.runner.score_record``), on these
+    arrays, while the next job runs."""
     from methods import InvalidPrediction, get_method
 
-    faulthandler.disable()  # a crash is reported as a status, not as a dump on the run's stderr
-    die_with_parent()
-    # one thread per BLAS/OpenMP pool, and the first calls already made: both inherited from
-    # the job server (bench.warmup)
     result: dict = {"status": "error"}
     arrays = None
     try:
@@ -89,10 +88,25 @@ def _child(job: Job, path: str) -> None:
                 result["probe"] = dependence_probe(method, obs, seed=job.seed)
     except Exception as e:  # failure is a result
         result.update(status="error", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())
+    return result, arrays
+
+
+def save_prediction(f, result: dict, arrays: dict | None) -> None:
+    """The job's result as its process hands it to the worker: one .npz with the record."""
+    np.savez(f, record=json.dumps(result, default=str), **(arrays or {}))
+
+
+def _child(job: Job, path: str) -> None:
+    """Run ``predict(job)`` and write its result to ``path``. Runs in the job's own process."""
+    faulthandler.disable()  # a crash is reported as a status, not as a dump on the run's stderr
+    die_with_parent()
+    # one thread per BLAS/OpenMP pool, and the first calls already made: both inherited from
+    # the job server (bench.warmup)
+    result, arrays = predict(job)
     # peak resident memory of the job's process (shared pages of the preloaded libraries included)
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     with open(path + ".tmp", "wb") as f:
-        np.savez(f, record=json.dumps(result, default=str), **(arrays or {}))
+        save_prediction(f, result, arrays)
     os.replace(path + ".tmp", path)
 
 
@@ -196,13 +210,10 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
     while not done:
         ready = wait([conn, proc.sentinel], POLL_S)
         if conn in ready:
-            try:
+            with contextlib.suppress(EOFError, OSError):  # it ended without saying done: reported below
                 done = conn.recv() == "done"
-            except (EOFError, OSError):  # it ended without saying done: reported below
-                break
-            if not done:
-                break
-        elif ready:  # the process ended without saying done
+            break
+        if ready:  # the process ended without saying done
             break
         elapsed = time.perf_counter() - t0
         if elapsed > job.budget_s:

@@ -57,24 +57,19 @@ def tiny_dataset():
 
 
 def warm_one(name: str, ds) -> None:
-    """Fit method ``name`` on ``ds``, validate, probe (a learned method) and save its prediction
-    the way a job does, quietly."""
+    """Run method ``name`` on ``ds`` as a job's process does (``bench.execute.predict``), quietly;
+    raise if it did not end ``ok``."""
     import contextlib
 
-    import numpy as np
+    from .execute import predict, save_prediction
+    from .jobs import build_jobs
 
-    from methods import get_method
-
-    from .probe import dependence_probe
-
+    (job,) = build_jobs([name], [(ds, "warm-up", {})], 1)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        method = get_method(name)
-        obs = ds.observations()
-        pred = method.fit(obs)
-        pred.validate(ds.d)
-        if method.learned:
-            dependence_probe(method, obs)
-        np.savez(io.BytesIO(), record="{}", scores=np.asarray(pred.scores, np.float64))
+        result, arrays = predict(job)
+        save_prediction(io.BytesIO(), result, arrays)
+    if result["status"] != "ok":
+        raise RuntimeError(f"{name}: {result.get('error', result['status'])}")
 
 
 def trial(name: str, ds) -> str | None:
