@@ -143,12 +143,13 @@ def job_server(methods: tuple[str, ...] = ()):
 
         from methods import method_class
 
-        from .warmup import THREAD_ENV, WARM_ENV
+        from .warmup import MAIN_ENV, THREAD_ENV, WARM_ENV, main_preparation
 
         preload = sorted({m for name in methods for m in method_class(name).preload})
         _CTX = mp.get_context("forkserver")
         _CTX.set_forkserver_preload(list(BASE_PRELOAD) + preload + ["bench.warmup"])
-        env = {WARM_ENV: json.dumps(sorted(set(methods))), **{k: "1" for k in THREAD_ENV}}
+        env = {WARM_ENV: json.dumps(sorted(set(methods))), MAIN_ENV: json.dumps(main_preparation()),
+               **{k: "1" for k in THREAD_ENV}}
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:

@@ -4,7 +4,8 @@ A job runs in a fresh process forked from the forkserver (``bench.execute``). Wh
 process does the first time (lazy imports inside functions, scikit-learn's and scipy's
 first-call set-up, torch's, specialising the interpreter's bytecode)
 every job would otherwise pay again. The forkserver imports this module last among its
-preloads: it limits every thread pool to one thread (inherited by each job), fits, validates
+preloads: it runs the run's ``__main__`` script or module once (``preload_main``), limits
+every thread pool to one thread (inherited by each job), fits, validates
 (and, for a learned method, probes: ``bench.probe``) each of the run's methods (``WARM_ENV``)
 once on a tiny dataset (d = 4, n = 100), and then freezes its heap out of the garbage
 collector (``gc.freeze``): a job's collections then walk only the objects the job made, not
@@ -29,6 +30,7 @@ import sys
 import time
 
 WARM_ENV = "TABSCM_BENCH_WARM"   # JSON list of method names, set only while the forkserver starts
+MAIN_ENV = "TABSCM_BENCH_MAIN"   # JSON: the run's __main__ as multiprocessing names it to a child
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "RAYON_NUM_THREADS")
 TRIAL_TIMEOUT_S = 10.0           # or the method's own time budget, if shorter
 
@@ -106,6 +108,40 @@ def trial(name: str, ds) -> str | None:
     return {0: None, 1: "raised", 3: "left threads running"}.get(code, f"died (exit status {code})")
 
 
+def main_preparation() -> dict:
+    """How multiprocessing tells a child of this process to re-create its ``__main__``: the
+    module's name (``python -m``) or the script's path, and ``sys.argv``; {} for ``python -c``
+    or an interactive session, whose children re-create nothing."""
+    from multiprocessing import spawn
+
+    data = spawn.get_preparation_data("job")
+    if not {"init_main_from_name", "init_main_from_path"} & data.keys():
+        return {}
+    return {k: data[k] for k in ("init_main_from_name", "init_main_from_path", "sys_argv") if k in data}
+
+
+def preload_main(data: dict) -> None:
+    """Run the run's ``__main__`` here once, as ``__mp_main__``, as multiprocessing would in
+    every job's process, so that each job finds it already there and skips it.
+
+    A forkserver child re-runs its parent's main script or module before its target: each job
+    of ``python -m bench.perf`` or of a user's script re-ran that file and imported whatever
+    it imports (an empty-graph job took 130 ms instead of 10). ``set_forkserver_preload
+    (["__main__"])`` was meant to do this once in the server, but has not worked since 2013 on
+    Python < 3.13 (CPython gh-126631). As there, a main that starts processes while imported is
+    refused (``_inheriting``), and a main that fails here is left to the jobs, as before."""
+    from multiprocessing import process, spawn
+
+    argv = sys.argv
+    process.current_process()._inheriting = True
+    try:
+        sys.argv = list(data.get("sys_argv", argv))  # as each job's process would see it
+        spawn.prepare({k: v for k, v in data.items() if k.startswith("init_main_from")})
+    finally:
+        sys.argv = argv
+        del process.current_process()._inheriting
+
+
 def warm(names: list[str]) -> dict[str, str]:
     """Warm each method up in this process after a clean trial; return {method: why not} for
     those left cold."""
@@ -126,6 +162,10 @@ def warm(names: list[str]) -> dict[str, str]:
 
 
 if WARM_ENV in os.environ:  # imported by the forkserver (bench.execute.job_server), nobody else
+    try:
+        preload_main(json.loads(os.environ.get(MAIN_ENV, "{}")))
+    except (Exception, SystemExit):  # noqa: BLE001 - e.g. a script that fails when imported: its jobs run it
+        pass
     try:
         limit_threads()
         warm(json.loads(os.environ[WARM_ENV]))

@@ -77,3 +77,20 @@ def test_the_job_servers_start_is_not_a_jobs_time(tmp_path):
     recs = load_records(tmp_path)
     assert len(recs) == 4 and {r["status"] for r in recs} == {"ok"}
     assert max(r["wall_s"] for r in recs) < 1.0, [r["wall_s"] for r in recs]
+
+
+def test_a_scripts_main_runs_once_in_the_server_not_once_per_job(tmp_path):
+    """A forkserver child re-runs its parent's main script before its job (Python < 3.13 never
+    preloads it: CPython gh-126631), so each job re-ran the user's script and its imports. The
+    job server runs it once; the jobs still find what it defines (a method in __main__)."""
+    import datasets
+
+    log = tmp_path / "runs.log"
+    env = {**os.environ, "USER_SCRIPT_LOG": str(log), "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, str(ROOT / "tests" / "user_script.py"), str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT, env=env)
+    assert out.returncode == 0, out.stderr[-2000:]
+    records = load_records(tmp_path / "out")
+    assert len(records) == 2 * len(datasets.load_suite("quick")) >= 4
+    assert {r["status"] for r in records} == {"ok"}, [r.get("error") for r in records]
+    assert len(log.read_text().split()) == 2  # the script itself, and its job server
