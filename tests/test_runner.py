@@ -286,3 +286,45 @@ def test_a_scoring_failure_is_the_jobs_error_and_the_run_goes_on(tmp_path, monke
             assert r["status"] == "error" and r["error"] == "scoring failed: ValueError: deliberate scoring bug"
             assert "fails_on_predicted_edges" in r["traceback"] and r["flags"]["error"]
             assert r["scored_as"] == "empty graph" and r["metrics"]["auroc"] == 0.5
+
+
+def test_every_job_runs_in_a_fresh_process_of_its_own(tmp_path):
+    """A job's process is forked while the previous job runs (bench.execute: the spare), and
+    runs nothing before its job: no two jobs share a process, and no job sees another's fit.
+    At the run's end the unused spare is released and exits."""
+    import datasets
+    from bench import execute
+    from bench.jobs import build_jobs
+    from bench.runner import run_jobs
+    from bench.store import load_records
+
+    data = [(ds, "quick", {}) for ds in datasets.load_suite("quick")]
+    jobs = build_jobs([f"{B}ProcessReport"], data, 3)
+    assert run_jobs(jobs, tmp_path, progress=False)["ok"] == len(jobs) >= 6
+    info = [r["info"] for r in load_records(tmp_path)]
+    # every job sees the same fits before its own: the job server's warm-up fit, none of another job's
+    assert len({i["pid"] for i in info}) == len(jobs) and len({i["fits"] for i in info}) == 1
+    assert execute._SPARE == []
+    released = [p for p in execute._ENDING if p.is_alive()]
+    for p in released:
+        p.join(10)
+    assert all(p.exitcode == 0 for p in released)
+
+
+def test_a_spare_killed_while_it_waits_is_replaced(tmp_path):
+    """A spare job process that died while it waited (killed from outside) is not handed the
+    next job: that job gets a process forked on demand and runs as any other."""
+    import datasets
+    from bench import execute
+    from bench.execute import run_job
+    from bench.jobs import build_jobs
+
+    ds = datasets.load_suite("quick")[0]
+    first, second = build_jobs([f"{B}ProcessReport"], [(ds, "quick", {})], 2)
+    assert run_job(first)[0]["status"] == "ok"
+    (spare, _), = execute._SPARE
+    spare.kill()
+    spare.join()
+    record, _ = run_job(second)
+    assert record["status"] == "ok" and record["info"]["pid"] != spare.pid
+    execute.release_spare()
