@@ -252,9 +252,9 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
     ``methods``: the run's method names, which this process's job server warms up (``job_server``).
     The job runs in the process forked while the worker's previous job ran, if there is one,
     and the next job's process is forked while this one runs (``_spare_process``): forking
-    a process from a server holding the run's libraries takes 6-12 ms, a tenth of the harness's
-    time per job. Where the job is shorter than that fork, its wall time includes the rest
-    of it. The job's process says when its result is written; its exit (unmapping what it
+    a process from a server holding the run's libraries takes 6-12 ms, a third of what the
+    harness added to a 0.6 s PC job. Where the job is shorter than that fork, its wall time
+    includes the rest of it. The job's process says when its result is written; its exit (unmapping what it
     copied of the server) goes on in the background while the worker moves on.
     """
     from multiprocessing.connection import wait
