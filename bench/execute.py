@@ -4,8 +4,10 @@ The worker (a loky or dask process) starts the child from a multiprocessing fork
 clean single-threaded process with the harness and the run's libraries imported and each of
 the run's methods fitted once (``bench.warmup``), so a child starts warm and never inherits
 a lock held by one of the worker's threads (a plain fork of a threaded process can deadlock).
-The child fits the method on observations only, validates the prediction, writes it to a
-private temporary file and says so through a pipe, so that its exit is not on the run's path.
+Each child is forked while the worker's previous job runs and gets its job through a pipe,
+so the fork is not on the job's path. It fits the method on observations only, validates the
+prediction, writes it to a private temporary file and says so through the pipe, so that its
+exit is not on the run's path either.
 Scoring is the runner's (``bench.runner.score_record``): the method's code is what needs a
 process of its own, and the runner scores one job while the next one runs.
 The parent watches the clock and the child's memory, kills it past its budget (SIGKILL:
@@ -17,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import faulthandler
 import json
+import multiprocessing.util
 import os
 import platform
 import resource
@@ -192,7 +195,6 @@ def _spare_process(conn) -> None:
 
 
 _SPARE: list = []   # this worker's spare job process, (process, pipe), at most one
-_SPARE_FINALIZER: list = []  # its release at exit, registered once
 _ENDING: list = []  # processes of finished jobs (and released spares), exiting on their own, not yet reaped
 
 
@@ -204,10 +206,6 @@ def _reap() -> None:
 
 def _fork_spare(ctx) -> None:
     """Fork the next job's process now, while this job runs (``_spare_process``)."""
-    if not _SPARE_FINALIZER:  # at exit, before multiprocessing joins its children (an unused
-        from multiprocessing import util  # spare waits for a job: it would wait forever)
-
-        _SPARE_FINALIZER.append(util.Finalize(None, release_spare, exitpriority=100))
     conn, child_end = ctx.Pipe()
     proc = ctx.Process(target=_spare_process, args=(child_end,), daemon=False)
     proc.start()
@@ -236,6 +234,10 @@ def release_spare() -> None:
         _ENDING.append(proc)
 
 
+# at exit, before multiprocessing joins its children: an unused spare waits for a job, forever
+multiprocessing.util.Finalize(None, release_spare, exitpriority=100)
+
+
 @contextlib.contextmanager
 def spare_released():
     """Release this process's spare job process when the block ends (a run: it has no next job)."""
@@ -254,8 +256,8 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
     and the next job's process is forked while this one runs (``_spare_process``): forking
     a process from a server holding the run's libraries takes 6-12 ms, a third of what the
     harness added to a 0.6 s PC job. Where the job is shorter than that fork, its wall time
-    includes the rest of it. The job's process says when its result is written; its exit (unmapping what it
-    copied of the server) goes on in the background while the worker moves on.
+    includes the rest of it. The job's process says when its result is written; its exit
+    (unmapping what it copied of the server) goes on in the background while the worker moves on.
     """
     from multiprocessing.connection import wait
 

@@ -162,10 +162,10 @@ def warm(names: list[str]) -> dict[str, str]:
 
 
 if WARM_ENV in os.environ:  # imported by the forkserver (bench.execute.job_server), nobody else
-    try:
+    import contextlib
+
+    with contextlib.suppress(Exception, SystemExit):  # e.g. a script that fails when imported: its jobs run it
         preload_main(json.loads(os.environ.get(MAIN_ENV, "{}")))
-    except (Exception, SystemExit):  # noqa: BLE001 - e.g. a script that fails when imported: its jobs run it
-        pass
     try:
         limit_threads()
         warm(json.loads(os.environ[WARM_ENV]))
