@@ -4,8 +4,9 @@ The worker (a loky or dask process) starts the child from a multiprocessing fork
 clean single-threaded process with the harness and the run's libraries imported and each of
 the run's methods fitted once (``bench.warmup``), so a child starts warm and never inherits
 a lock held by one of the worker's threads (a plain fork of a threaded process can deadlock).
-Each child is forked while the worker's previous job runs and gets its job through a pipe,
-so the fork is not on the job's path. It fits the method on observations only, validates the
+Each child is forked ahead (while the worker's previous job runs, or as the server's first
+fork) and gets its job through a pipe, so the fork is not on the job's path; while it waits it
+copies the server's pages that the method's earlier jobs wrote (``bench.pages``). It fits the method on observations only, validates the
 prediction, writes it to a private temporary file and says so through the pipe, so that its
 exit is not on the run's path either.
 Scoring is the runner's (``bench.runner.score_record``): the method's code is what needs a
@@ -32,6 +33,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from . import pages
 from .jobs import Job, code_version, git_commit
 
 LIBRARIES = ["numpy", "scipy", "scikit-learn", "torch", "causal-learn", "gcastle", "gadjid", "CausalDisco",
@@ -164,18 +166,22 @@ def job_server(methods: tuple[str, ...] = ()):
                 else:
                     os.environ[k] = v
         # the server forks once its imports and warm-up are done (seconds): wait for that here,
-        # so that it counts neither in the first job's wall time nor against its budget
-        ready = _CTX.Process(target=int)
-        ready.start()
-        ready.join()
+        # so that it counts neither in the first job's wall time nor against its budget. What
+        # it forks is the first job's process (``_spare_process``).
+        _fork_spare(_CTX, "")
     return _CTX
 
 
-def _job_process(conn, job: Job, path: str) -> None:
-    """A job's process: run the job, then say so, so the worker need not wait for its exit."""
+def _job_process(conn, job: Job, path: str, learn: bool = False, prefaulted=None) -> None:
+    """A job's process: run the job, then say so, so the worker need not wait for its exit.
+    If ``learn``, then send which of the server's pages the job wrote (``bench.pages``), after
+    "done": the worker is already on its way."""
     try:
+        conn.send("started")
         _child(job, path)
         conn.send("done")
+        if learn:
+            conn.send(pages.written_pages(exclude=prefaulted))
     except BaseException:
         os._exit(1)
 
@@ -183,19 +189,29 @@ def _job_process(conn, job: Job, path: str) -> None:
 def _spare_process(conn) -> None:
     """A job's process forked while the worker's previous job runs: it waits for its job and
     runs it as any job's process does. It runs nothing before its job, so it is as fresh as a
-    process forked when the job starts; only the fork is off the job's path."""
+    process forked when the job starts; only the fork is off the job's path, and the copying
+    of the server's pages that jobs of its method write, if the worker knows them yet
+    (``bench.pages``): its memory holds what it held, only copied earlier."""
     die_with_parent()
-    try:
-        msg = conn.recv()
-    except (EOFError, OSError):  # released unused: the run ended
-        msg = None
-    if msg is None:
-        os._exit(0)
-    _job_process(conn, *msg)
+    prefaulted = None
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):  # released unused: its worker is exiting
+            msg = None
+        if msg is None:
+            os._exit(0)
+        if msg[0] != "pages":
+            break
+        prefaulted = msg[1]
+        pages.populate(prefaulted)
+    _job_process(conn, *msg[1:], prefaulted=prefaulted)
 
 
-_SPARE: list = []   # this worker's spare job process, (process, pipe), at most one
+_SPARE: list = []   # this worker's spare job process, [process, pipe, copied ahead?], at most one
 _ENDING: list = []  # processes of finished jobs (and released spares), exiting on their own, not yet reaped
+_LEARNING: list = []  # (method, pipe) of finished jobs yet to send the pages they wrote
+_WRITTEN: dict = {}   # method -> the server's pages its jobs in this worker wrote (bench.pages)
 
 
 def _reap() -> None:
@@ -204,21 +220,57 @@ def _reap() -> None:
         proc.close()
 
 
-def _fork_spare(ctx) -> None:
-    """Fork the next job's process now, while this job runs (``_spare_process``)."""
+def _pipe(ctx):
+    """A pipe to a job's process whose buffer holds a whole job (a d = 50, n = 1,000 dataset:
+    400 kB), so that handing a job over never waits for the process to read it."""
     conn, child_end = ctx.Pipe()
+    with contextlib.suppress(OSError, AttributeError):
+        with socket.socket(fileno=os.dup(conn.fileno())) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
+    return conn, child_end
+
+
+def _fork_spare(ctx, method: str) -> None:
+    """Fork the next job's process now, while this job (of ``method``) runs
+    (``_spare_process``), and send it the pages jobs of ``method`` write, if known yet."""
+    conn, child_end = _pipe(ctx)
     proc = ctx.Process(target=_spare_process, args=(child_end,), daemon=False)
     proc.start()
     child_end.close()
-    _SPARE.append((proc, conn))
+    _SPARE.append([proc, conn, False])
+    _offer_pages(method)
 
 
-def _hand_to_spare(job: Job, path: str):
+def _offer_pages(method: str) -> None:
+    """Send the waiting spare, unless it has some already, the pages that jobs of ``method``
+    wrote, to copy while it waits."""
+    if _SPARE and not _SPARE[0][2] and len(_WRITTEN.get(method, ())):
+        with contextlib.suppress(OSError):  # it died while it waited: _hand_to_spare finds out
+            _SPARE[0][1].send(("pages", _WRITTEN[method]))
+            _SPARE[0][2] = True
+
+
+def _collect_pages() -> None:
+    """Take the pages finished jobs have sent (``_job_process``), without waiting for any."""
+    for item in [item for item in _LEARNING if item[1].poll()]:
+        method, conn = item
+        _LEARNING.remove(item)
+        try:
+            written = conn.recv()
+        except (EOFError, OSError):  # it ended without sending them: a later job will
+            continue
+        finally:
+            conn.close()
+        _WRITTEN[method] = np.union1d(_WRITTEN.get(method, written[:0]), written)
+        _offer_pages(method)
+
+
+def _hand_to_spare(job: Job, path: str, learn: bool):
     """Give ``job`` to the spare process if there is a live one: its (process, pipe), or None."""
     while _SPARE:
-        proc, conn = _SPARE.pop()
+        proc, conn, _ = _SPARE.pop()
         try:
-            conn.send((job, path))
+            conn.send(("job", job, path, learn))
             return proc, conn
         except OSError:  # it died while it waited (killed from outside): fork one on demand
             conn.close()
@@ -227,9 +279,10 @@ def _hand_to_spare(job: Job, path: str):
 
 
 def release_spare() -> None:
-    """End this process's unused spare job process (at the end of a run, and at exit)."""
+    """End this process's unused spare job process (at exit, or when a caller wants no process
+    left waiting)."""
     while _SPARE:
-        proc, conn = _SPARE.pop()
+        proc, conn, _ = _SPARE.pop()
         conn.close()  # it reads the end of its pipe and exits
         _ENDING.append(proc)
 
@@ -238,26 +291,19 @@ def release_spare() -> None:
 multiprocessing.util.Finalize(None, release_spare, exitpriority=100)
 
 
-@contextlib.contextmanager
-def spare_released():
-    """Release this process's spare job process when the block ends (a run: it has no next job)."""
-    try:
-        yield
-    finally:
-        release_spare()
-
-
 def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
             methods: tuple[str, ...] = ()) -> tuple[dict, dict | None]:
     """Run ``job`` isolated; return (record, arrays). Never raises for the method's sake.
 
     ``methods``: the run's method names, which this process's job server warms up (``job_server``).
-    The job runs in the process forked while the worker's previous job ran, if there is one,
-    and the next job's process is forked while this one runs (``_spare_process``): forking
-    a process from a server holding the run's libraries takes 6-12 ms, a third of what the
-    harness added to a 0.6 s PC job. Where the job is shorter than that fork, its wall time
-    includes the rest of it. The job's process says when its result is written; its exit
-    (unmapping what it copied of the server) goes on in the background while the worker moves on.
+    The job runs in this worker's spare process, forked ahead (``_spare_process``): forking
+    from a server holding the run's libraries takes 6-15 ms, a third of what the harness added
+    to a 0.6 s PC job. The next job's spare is forked once this job's process has started (not
+    while it starts, on a 2-core machine), and is sent the pages jobs of this method wrote, to
+    copy while it waits (``bench.pages``). A job shorter than a fork has the rest of that fork
+    in its wall time. The job's process says when its result is written; its exit (unmapping
+    what it copied of the server) goes on in the background while the worker moves on. The
+    first jobs of a method in a worker then say which pages they wrote (``learn``).
     """
     from multiprocessing.connection import wait
 
@@ -266,26 +312,34 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
     os.unlink(path)
     ctx = job_server(methods)  # the first call in a process starts the server: not the job's time
     _reap()
+    _collect_pages()
+    learn = job.method not in _WRITTEN  # the first jobs of a method here say which pages they wrote
     started = time.time()
     t0 = time.perf_counter()
-    spare = _hand_to_spare(job, path)
+    spare = _hand_to_spare(job, path, learn)
     if spare is not None:
         proc, conn = spare
-    else:  # the first job of a run, or the spare died
-        conn, child_end = ctx.Pipe()
-        proc = ctx.Process(target=_job_process, args=(child_end, job, path), daemon=False)
+    else:  # the spare died, or the previous job's process died before it started
+        conn, child_end = _pipe(ctx)
+        proc = ctx.Process(target=_job_process, args=(child_end, job, path, learn), daemon=False)
         proc.start()
         child_end.close()
-    _fork_spare(ctx)  # the next job's process, forked while this one runs
     status, why, done = None, None, False
     while not done:
-        ready = wait([conn, proc.sentinel], POLL_S)
+        ready = wait([conn, proc.sentinel, *(c for _, c in _LEARNING)], POLL_S)
         if conn in ready:
+            msg = None
             with contextlib.suppress(EOFError, OSError):  # it ended without saying done: reported below
-                done = conn.recv() == "done"
+                msg = conn.recv()
+            if msg == "started":  # fork the next job's process now, not while this one starts
+                _fork_spare(ctx, job.method)
+                continue
+            done = msg == "done"
             break
-        if ready:  # the process ended without saying done
+        if proc.sentinel in ready:  # the process ended without saying done
             break
+        if ready:  # an earlier job's pages
+            _collect_pages()
         elapsed = time.perf_counter() - t0
         if elapsed > job.budget_s:
             why, status = f"killed after {elapsed:.1f} s: over its {job.budget_s:g} s budget", "timeout"
@@ -294,9 +348,12 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
         if status:
             proc.kill()
             break
-    conn.close()
+    if done and learn:
+        _LEARNING.append((job.method, conn))  # its pages come after "done"
+    else:
+        conn.close()
     if done:
-        _ENDING.append(proc)  # its exit (unmapping the server's pages) overlaps what comes next
+        _ENDING.append(proc)  # its exit (unmapping what it copied of the server) overlaps what comes next
     else:
         proc.join()
     runtime = time.perf_counter() - t0

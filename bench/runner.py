@@ -16,7 +16,7 @@ import numpy as np
 from joblib import Parallel, delayed, parallel_config
 
 from .diagnostics import failure_flags, job_flags
-from .execute import DEFAULT_MEMORY_GB, run_job, spare_released
+from .execute import DEFAULT_MEMORY_GB, run_job
 from .jobs import Job
 from .metrics import evaluate
 from .store import finished_keys, write_result
@@ -201,9 +201,7 @@ def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "
         status = write.result()  # raises what a failed write raised
         counts[status] = counts.get(status, 0) + 1
 
-    # spare_released: this process's next job's process, forked ahead, ends with the run
-    with (backend_context(backend, n_jobs, scheduler), spare_released(),
-          ThreadPoolExecutor(1, "result-writer") as writer):
+    with backend_context(backend, n_jobs, scheduler), ThreadPoolExecutor(1, "result-writer") as writer:
         results = Parallel(return_as="generator_unordered")(delayed(run_job)(j, memory_gb, methods) for j in todo)
         writes: list = []
         for record, arrays in results:

@@ -175,3 +175,6 @@ if WARM_ENV in os.environ:  # imported by the forkserver (bench.execute.job_serv
 
     gc.collect()
     gc.freeze()  # everything the server holds now lives as long as it does
+    from . import pages
+
+    pages.remember_server()  # what each job's process shares with the server (bench.pages)
