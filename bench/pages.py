@@ -3,14 +3,15 @@ them before its job starts.
 
 A job's process is a fork of the job server (``bench.execute``): it shares the server's pages
 until it writes one, and then the kernel copies that page on the spot (a copy-on-write fault).
-A PC fit at d = 50 took about 3,100 such faults in a fresh process and under 400 in a warm one;
-its fit was 20 ms slower, 3 % of the job. The pages a method writes are much the same from one
+A PC fit at d = 50 took about 3,100 such faults in a fresh process and under 400 in a warm one,
+and was 15-20 ms slower (3 % of the job). The pages a method writes are much the same from one
 job to the next (reference counts of its code and module objects, the allocator's free lists),
-so the first job of each method in a worker reports them (``written_pages``), and every spare
+so the first jobs of each method in a worker report them (``written_pages``), and every spare
 process forked after that copies them while it waits (``populate``: one ``madvise`` per run of
-pages, a few ms, off the job's path). In the same measurement a prefaulted process fitted 3 ms
-slower than a warm one instead of 20. Memory contents are unchanged: a job computes exactly what
-it would have; only when the kernel copies the pages differs.
+pages, 6-8 ms, off the job's path). With them copied ahead the fit was 3 ms slower than in a
+warm process instead of 20 (a server with PC's libraries), or 8 instead of 15 (with PC's, GES's
+and NOTEARS'). Memory contents are unchanged: a job computes exactly what it would have; only
+when the kernel copies the pages differs.
 
 Linux only (``/proc/self/pagemap`` and ``MADV_POPULATE_WRITE``, kernel 5.14); elsewhere every
 function here does nothing.
@@ -25,6 +26,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 MADV_POPULATE_WRITE = 23
 PRESENT_AND_OWN = np.uint64(1 << 63 | 1 << 56)  # pagemap: page present, mapped exclusively
 MAX_PAGES = 16384            # at most 64 MiB (4 KiB pages) copied ahead per spare process
+MAX_RANGE = 4 << 30          # larger mappings are reservations, not heap: not scanned
 SERVER_RANGES = np.zeros((0, 2), dtype=np.uint64)  # the job server's writable private mappings
 
 
@@ -39,8 +41,9 @@ def writable_ranges() -> np.ndarray:
     for line in lines:
         span, perms = line.split(maxsplit=2)[:2]
         if perms[:2] == "rw" and perms[3] == "p":
-            lo, hi = span.split("-")
-            ranges.append((int(lo, 16), int(hi, 16)))
+            lo, hi = (int(a, 16) for a in span.split("-"))
+            if hi - lo <= MAX_RANGE:
+                ranges.append((lo, hi))
     return np.array(ranges, dtype=np.uint64).reshape(-1, 2)
 
 
