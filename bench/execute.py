@@ -4,11 +4,13 @@ The worker (a loky or dask process) starts the child from a multiprocessing fork
 clean single-threaded process with the harness and the run's libraries imported and each of
 the run's methods fitted once (``bench.warmup``), so a child starts warm and never inherits
 a lock held by one of the worker's threads (a plain fork of a threaded process can deadlock).
-Each child is forked ahead (while the worker's previous job runs, or as the server's first
-fork) and gets its job through a pipe, so the fork is not on the job's path; while it waits it
-copies the server's pages that the method's earlier jobs wrote (``bench.pages``). It fits the method on observations only, validates the
-prediction, writes it to a private temporary file and says so through the pipe, so that its
-exit is not on the run's path either.
+Each child is forked ahead (once the worker's previous job has started, or as the server's
+first fork) and gets its job through a pipe, so the fork is not on the job's path; while it
+waits it copies the server's pages that the method's earlier jobs wrote (``bench.pages``). It
+fits the method on observations only, validates the prediction, writes it to a private
+temporary file and says so through the pipe, so that its exit is not on the run's path either.
+Several threads of one worker (a dask worker's) may run jobs at once: the spare, the pages and
+the server's start are shared under one lock.
 Scoring is the runner's (``bench.runner.score_record``): the method's code is what needs a
 process of its own, and the runner scores one job while the next one runs.
 The parent watches the clock and the child's memory, kills it past its budget (SIGKILL:
@@ -27,6 +29,7 @@ import resource
 import signal
 import socket
 import tempfile
+import threading
 import time
 import traceback
 from functools import lru_cache
@@ -152,33 +155,35 @@ def job_server(methods: tuple[str, ...] = ()):
     process decides the server's methods; a later run's other methods are imported by their jobs.
     """
     global _CTX
-    if _CTX is None:
-        import multiprocessing as mp
-        from multiprocessing import forkserver
+    with _LOCK:
+        if _CTX is None:
+            import multiprocessing as mp
+            from multiprocessing import forkserver
 
-        from methods import method_class
+            from methods import method_class
 
-        from .warmup import MAIN_ENV, THREAD_ENV, WARM_ENV, main_preparation
+            from .warmup import MAIN_ENV, THREAD_ENV, WARM_ENV, main_preparation
 
-        preload = sorted({m for name in methods for m in method_class(name).preload})
-        _CTX = mp.get_context("forkserver")
-        _CTX.set_forkserver_preload(list(BASE_PRELOAD) + preload + ["bench.warmup"])
-        env = {WARM_ENV: json.dumps(sorted(set(methods))), MAIN_ENV: json.dumps(main_preparation()),
-               **{k: "1" for k in THREAD_ENV}}
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
-            forkserver.ensure_running()  # a spawned server: it reads the environment as it is now
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-        # the server forks once its imports and warm-up are done (seconds): wait for that here,
-        # so that it counts neither in the first job's wall time nor against its budget. What
-        # it forks is the first job's process (``_spare_process``).
-        _fork_spare(_CTX, "")
+            preload = sorted({m for name in methods for m in method_class(name).preload})
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload(list(BASE_PRELOAD) + preload + ["bench.warmup"])
+            env = {WARM_ENV: json.dumps(sorted(set(methods))), MAIN_ENV: json.dumps(main_preparation()),
+                   **{k: "1" for k in THREAD_ENV}}
+            saved = {k: os.environ.get(k) for k in env}
+            os.environ.update(env)
+            try:
+                forkserver.ensure_running()  # a spawned server: it reads the environment as it is now
+            finally:
+                for k, v in saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
+            # the server forks once its imports and warm-up are done (seconds): wait for that here,
+            # so that it counts neither in the first job's wall time nor against its budget. What
+            # it forks is the first job's process (``_spare_process``).
+            _fork_spare(ctx, "")
+            _CTX = ctx
     return _CTX
 
 
@@ -223,12 +228,16 @@ _SPARE: list = []   # this worker's spare job process, [process, pipe, copied ah
 _ENDING: list = []  # processes of finished jobs (and released spares), exiting on their own, not yet reaped
 _LEARNING: list = []  # (method, pipe) of finished jobs yet to send the pages they wrote
 _WRITTEN: dict = {}   # method -> the server's pages its jobs in this worker wrote (bench.pages)
+# guards the above and the job server's start: a dask worker with several threads runs several
+# jobs at once in one process
+_LOCK = threading.RLock()
 
 
 def _reap() -> None:
-    for proc in [p for p in _ENDING if p.exitcode is not None]:
-        _ENDING.remove(proc)
-        proc.close()
+    with _LOCK:
+        for proc in [p for p in _ENDING if p.exitcode is not None]:
+            _ENDING.remove(proc)
+            proc.close()
 
 
 def _pipe(ctx):
@@ -243,59 +252,68 @@ def _pipe(ctx):
 
 def _fork_spare(ctx, method: str) -> None:
     """Fork the next job's process now, while this job (of ``method``) runs
-    (``_spare_process``), and send it the pages jobs of ``method`` write, if known yet."""
-    conn, child_end = _pipe(ctx)
-    proc = ctx.Process(target=_spare_process, args=(child_end,), daemon=False)
-    proc.start()
-    child_end.close()
-    _SPARE.append([proc, conn, False])
-    _offer_pages(method)
+    (``_spare_process``), unless one waits already, and send it the pages jobs of ``method``
+    write, if known yet."""
+    with _LOCK:
+        if _SPARE:
+            return
+        conn, child_end = _pipe(ctx)
+        proc = ctx.Process(target=_spare_process, args=(child_end,), daemon=False)
+        proc.start()
+        child_end.close()
+        _SPARE.append([proc, conn, False])
+        _offer_pages(method)
 
 
 def _offer_pages(method: str) -> None:
     """Send the waiting spare, unless it has some already, the pages that jobs of ``method``
     wrote, to copy while it waits."""
-    if _SPARE and not _SPARE[0][2] and len(_WRITTEN.get(method, ())):
-        with contextlib.suppress(OSError):  # it died while it waited: _hand_to_spare finds out
-            _SPARE[0][1].send(("pages", _WRITTEN[method]))
-            _SPARE[0][2] = True
+    with _LOCK:
+        if _SPARE and not _SPARE[0][2] and len(_WRITTEN.get(method, ())):
+            with contextlib.suppress(OSError):  # it died while it waited: _hand_to_spare finds out
+                _SPARE[0][1].send(("pages", _WRITTEN[method]))
+                _SPARE[0][2] = True
 
 
 def _collect_pages() -> None:
     """Take the pages finished jobs have sent (``_job_process``), without waiting for any."""
-    for item in [item for item in _LEARNING if item[1].poll()]:
-        method, conn = item
-        _LEARNING.remove(item)
-        try:
-            written = conn.recv()
-        except (EOFError, OSError):  # it ended without sending them: a later job will
-            continue
-        finally:
-            conn.close()
-        _WRITTEN[method] = np.union1d(_WRITTEN.get(method, written[:0]), written)
-        _offer_pages(method)
+    with _LOCK:
+        for item in [item for item in _LEARNING if item[1].poll()]:
+            method, conn = item
+            _LEARNING.remove(item)
+            try:
+                written = conn.recv()
+            except (EOFError, OSError):  # it ended without sending them: a later job will
+                continue
+            finally:
+                conn.close()
+            _WRITTEN[method] = np.union1d(_WRITTEN.get(method, written[:0]), written)
+            _offer_pages(method)
 
 
 def _hand_to_spare(job: Job, path: str, learn: bool):
     """Give ``job`` to the spare process if there is a live one: its (process, pipe), or None."""
-    while _SPARE:
-        proc, conn, _ = _SPARE.pop()
+    while True:
+        with _LOCK:
+            if not _SPARE:
+                return None
+            proc, conn, _ = _SPARE.pop()
         try:
             conn.send(("job", job, path, learn))
             return proc, conn
         except OSError:  # it died while it waited (killed from outside): fork one on demand
             conn.close()
             _ENDING.append(proc)
-    return None
 
 
 def release_spare() -> None:
     """End this process's unused spare job process (at exit, or when a caller wants no process
     left waiting)."""
-    while _SPARE:
-        proc, conn, _ = _SPARE.pop()
-        conn.close()  # it reads the end of its pipe and exits
-        _ENDING.append(proc)
+    with _LOCK:
+        while _SPARE:
+            proc, conn, _ = _SPARE.pop()
+            conn.close()  # it reads the end of its pipe and exits
+            _ENDING.append(proc)
 
 
 # at exit, before multiprocessing joins its children: an unused spare waits for a job, forever
@@ -324,7 +342,8 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
     ctx = job_server(methods)  # the first call in a process starts the server: not the job's time
     _reap()
     _collect_pages()
-    learn = job.method not in _WRITTEN  # the first jobs of a method here say which pages they wrote
+    with _LOCK:
+        learn = job.method not in _WRITTEN  # the first jobs of a method here say which pages they wrote
     started = time.time()
     t0 = time.perf_counter()
     spare = _hand_to_spare(job, path, learn)
@@ -338,7 +357,7 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
     status, why, done = None, None, False
     rss_mb = _rss_reader(proc.pid)
     while not done:
-        ready = wait([conn, proc.sentinel, *(c for _, c in _LEARNING)], POLL_S)
+        ready = wait([conn, proc.sentinel], POLL_S)
         if conn in ready:
             msg = None
             with contextlib.suppress(EOFError, OSError):  # it ended without saying done: reported below
@@ -348,10 +367,9 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
                 continue
             done = msg == "done"
             break
-        if proc.sentinel in ready:  # the process ended without saying done
+        if ready:  # the process ended without saying done
             break
-        if ready:  # an earlier job's pages
-            _collect_pages()
+        _collect_pages()  # an earlier job's pages, if they came
         elapsed = time.perf_counter() - t0
         if elapsed > job.budget_s:
             why, status = f"killed after {elapsed:.1f} s: over its {job.budget_s:g} s budget", "timeout"

@@ -94,4 +94,5 @@ def test_jobs_in_spares_that_copied_pages_ahead_predict_the_same(tmp_path):
     preds = [{r["key"]: load_arrays(out, r["key"]) for r in load_records(out)} for out in outs]
     assert preds[0].keys() == preds[1].keys() == {j.key for j in jobs}
     for key, a in preds[0].items():
-        assert np.array_equal(a["graph"], preds[1][key]["graph"]) and np.array_equal(a["scores"], preds[1][key]["scores"])
+        b = preds[1][key]
+        assert np.array_equal(a["graph"], b["graph"]) and np.array_equal(a["scores"], b["scores"])

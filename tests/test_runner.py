@@ -328,3 +328,22 @@ def test_a_spare_killed_while_it_waits_is_replaced(tmp_path):
     record, _ = run_job(second)
     assert record["status"] == "ok" and record["info"]["pid"] != spare.pid
     execute.release_spare()
+
+
+def test_jobs_run_at_once_from_several_threads_of_one_process():
+    """A dask worker with several threads runs several jobs at once in one process: each still
+    gets a fresh process of its own (no spare is handed out twice) and its own result."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import datasets
+    from bench.execute import run_job
+    from bench.jobs import build_jobs
+
+    data = [(ds, "quick", {}) for ds in datasets.load_suite("quick")]
+    jobs = build_jobs([f"{B}ProcessReport"], data, 3)
+    with ThreadPoolExecutor(3) as pool:
+        records = [record for record, _ in pool.map(run_job, jobs)]
+    assert [r["status"] for r in records] == ["ok"] * len(jobs)
+    assert [r["key"] for r in records] == [j.key for j in jobs]
+    info = [r["info"] for r in records]
+    assert len({i["pid"] for i in info}) == len(jobs) and len({i["fits"] for i in info}) == 1
