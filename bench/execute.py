@@ -202,11 +202,12 @@ def _job_process(conn, job: Job, path: str, learn: bool = False, prefaulted=None
 
 
 def _spare_process(conn) -> None:
-    """A job's process forked while the worker's previous job runs: it waits for its job and
-    runs it as any job's process does. It runs nothing before its job, so it is as fresh as a
-    process forked when the job starts; only the fork is off the job's path, and the copying
-    of the server's pages that jobs of its method write, if the worker knows them yet
-    (``bench.pages``): its memory holds what it held, only copied earlier."""
+    """A job's process forked ahead (as the job server's first fork, or once the worker's
+    previous job has started): it waits for its job and runs it as any job's process does. It
+    runs nothing before its job, so it is as fresh as a process forked when the job starts;
+    only the fork is off the job's path, and the copying of the server's pages that jobs of its
+    method write, if the worker knows them yet (``bench.pages``): its memory holds what it
+    held, only copied earlier."""
     die_with_parent()
     prefaulted = None
     while True:
