@@ -304,7 +304,8 @@ def _hand_to_spare(job: Job, path: str, learn: bool):
             return proc, conn
         except OSError:  # it died while it waited (killed from outside): fork one on demand
             conn.close()
-            _ENDING.append(proc)
+            with _LOCK:
+                _ENDING.append(proc)
 
 
 def release_spare() -> None:
@@ -327,8 +328,8 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
 
     ``methods``: the run's method names, which this process's job server warms up (``job_server``).
     The job runs in this worker's spare process, forked ahead (``_spare_process``): forking
-    from a server holding the run's libraries takes 6-15 ms, a third of what the harness added
-    to a 0.6 s PC job. The next job's spare is forked once this job's process has started (not
+    from a server holding the run's libraries takes 6-15 ms, which is then off the job's path.
+    The next job's spare is forked once this job's process has started (not
     while it starts, on a 2-core machine), and is sent the pages jobs of this method wrote, to
     copy while it waits (``bench.pages``). A job shorter than a fork has the rest of that fork
     in its wall time. The job's process says when its result is written; its exit (unmapping

@@ -289,7 +289,7 @@ def test_a_scoring_failure_is_the_jobs_error_and_the_run_goes_on(tmp_path, monke
 
 
 def test_every_job_runs_in_a_fresh_process_of_its_own(tmp_path):
-    """A job's process is forked while the previous job runs (bench.execute: the spare), and
+    """A job's process is forked ahead of its job (bench.execute: the spare), and
     runs nothing before its job: no two jobs share a process, and no job sees another's fit.
     After the run one spare waits, for this process's next run; released, it exits."""
     import datasets
