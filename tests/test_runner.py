@@ -347,3 +347,41 @@ def test_jobs_run_at_once_from_several_threads_of_one_process():
     assert [r["key"] for r in records] == [j.key for j in jobs]
     info = [r["info"] for r in records]
     assert len({i["pid"] for i in info}) == len(jobs) and len({i["fits"] for i in info}) == 1
+
+
+def test_work_in_turn_waits_until_the_next_job_is_handed_over():
+    """With one local worker, a result's scoring starts once the next job has been handed to
+    its process (bench.execute.in_turn), at once for the last result, and nothing waits once
+    the run is over."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bench import execute
+
+    with ThreadPoolExecutor(1) as pool:
+        with execute.in_turn(pool.submit) as later:
+            assert later(lambda: "last", last=True).result(timeout=0.5) == "last"
+            waiting = later(lambda: "scored")
+            time.sleep(0.3)
+            assert not waiting.done()
+            execute._handed()  # what run_job says once a job is in its process
+            assert waiting.result(timeout=0.5) == "scored"
+            pending = later(lambda: "run over")
+        assert pending.result(timeout=0.5) == "run over"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread priorities are Linux's")
+def test_background_work_runs_at_a_lower_priority_than_jobs():
+    """The runner's result writer (and a finished job's process) lowers its own thread's
+    priority, not the caller's."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bench.execute import background_priority
+
+    def nice():
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = nice()
+    with ThreadPoolExecutor(1, initializer=background_priority) as pool:
+        assert pool.submit(nice).result() == max(10, before)
+    assert nice() == before
