@@ -333,9 +333,10 @@ def in_turn(submit):
     next job's process is forked through the same queue, behind that work.
 
     On two cores the previous job's scoring, this job's start and the fork of the next job's
-    process otherwise all run at once: scoring that started at once held the interpreter
-    while the next job was being set up (4 ms a job), and a PC job's fit waited 7 ms for a
-    core, against 3 ms."""
+    process otherwise all run at once. Scoring that started at once held the interpreter while
+    the next job was being set up (3.5-4.3 ms a job; now 1.2-1.4 ms in all), and a d = 50 PC
+    fit waited 5.5-7 ms for a core (now about 4 ms, with the runner's writer at a lower
+    priority: ``background_priority``)."""
     state = {"open": True}
 
     def behind_next_job(count, last, fn, *args):
@@ -382,11 +383,12 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
     The job runs in this worker's spare process, forked ahead (``_spare_process``): forking
     from a server holding the run's libraries takes 6-15 ms, which is then off the job's path.
     The next job's spare is forked once this job's process has started (not
-    while it starts, on a 2-core machine), and is sent the pages jobs of this method wrote, to
-    copy while it waits (``bench.pages``). A job shorter than a fork has the rest of that fork
-    in its wall time. The job's process says when its result is written; its exit (unmapping
-    what it copied of the server) goes on in the background while the worker moves on. The
-    first jobs of a method in a worker then say which pages they wrote (``learn``).
+    while it starts, on a 2-core machine; within ``in_turn``, behind the caller's work), and is
+    sent the pages jobs of this method wrote, to copy while it waits (``bench.pages``). A job
+    shorter than a fork has the rest of that fork in its wall time. The job's process says when
+    its result is written; its exit (unmapping what it copied of the server) goes on in the
+    background, at a lower priority, while the worker moves on. The first jobs of a method in
+    a worker then say which pages they wrote (``learn``).
     """
     from multiprocessing.connection import wait
 
