@@ -334,9 +334,9 @@ def in_turn(submit):
 
     On two cores the previous job's scoring, this job's start and the fork of the next job's
     process otherwise all run at once. Scoring that started at once held the interpreter while
-    the next job was being set up (3.5-4.3 ms a job; now 1.2-1.4 ms in all), and a d = 50 PC
-    fit waited 5.5-7 ms for a core (now about 4 ms, with the runner's writer at a lower
-    priority: ``background_priority``)."""
+    the next job was being set up: the caller's time per job outside the job's wall time was
+    2.3-3.8 ms, and is now 1.2-1.4 ms. A d = 50 PC fit waited 5.5-7 ms for a core, and now
+    2.6-3.7 ms, with the runner's writer at a lower priority (``background_priority``)."""
     state = {"open": True}
 
     def behind_next_job(count, last, fn, *args):
