@@ -240,7 +240,7 @@ def _spare_process(conn) -> None:
 _SPARE: list = []   # this worker's spare job process, [process, pipe, copied ahead?], at most one
 _IN_TURN: list = []  # [submit(fn, *args)]: the queue of a caller running jobs in turn (``in_turn``)
 _HANDED = threading.Condition()  # notified at each job handed to its process
-_HANDED_COUNT = [0]              # jobs handed to their processes in this process so far
+_handed_count = 0                # jobs handed to their processes in this process so far
 _ENDING: list = []  # processes of finished jobs (and released spares), exiting on their own, not yet reaped
 _LEARNING: list = []  # (method, pipe) of finished jobs yet to send the pages they wrote
 _WRITTEN: dict = {}   # method -> the server's pages its jobs in this worker wrote (bench.pages)
@@ -342,12 +342,12 @@ def in_turn(submit):
     def behind_next_job(count, last, fn, *args):
         if not last:
             with _HANDED:  # a second at most: never a hang, whatever happens to the jobs
-                _HANDED.wait_for(lambda: _HANDED_COUNT[0] > count or not state["open"], timeout=1.0)
+                _HANDED.wait_for(lambda: _handed_count > count or not state["open"], timeout=1.0)
         return fn(*args)
 
     _IN_TURN.append(submit)
     try:
-        yield lambda fn, *args, last=False: submit(behind_next_job, _HANDED_COUNT[0], last, fn, *args)
+        yield lambda fn, *args, last=False: submit(behind_next_job, _handed_count, last, fn, *args)
     finally:
         _IN_TURN.remove(submit)
         with _HANDED:
@@ -356,8 +356,9 @@ def in_turn(submit):
 
 
 def _handed() -> None:
+    global _handed_count
     with _HANDED:
-        _HANDED_COUNT[0] += 1
+        _handed_count += 1
         _HANDED.notify_all()
 
 
@@ -439,11 +440,13 @@ def run_job(job: Job, memory_gb: float = DEFAULT_MEMORY_GB,
             proc.kill()
             break
     if done and learn:
-        _LEARNING.append((job.method, conn))  # its pages come after "done"
+        with _LOCK:
+            _LEARNING.append((job.method, conn))  # its pages come after "done"
     else:
         conn.close()
     if done:
-        _ENDING.append(proc)  # its exit (unmapping what it copied of the server) overlaps what comes next
+        with _LOCK:
+            _ENDING.append(proc)  # its exit (unmapping what it copied of the server) overlaps what comes next
     else:
         proc.join()
     runtime = time.perf_counter() - t0
