@@ -114,19 +114,28 @@ def import_seconds(modules: list[str]) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-MIN_DIRECT_S = 20.0  # a method's overhead rounds repeat until its direct calls add up to this
+MIN_DIRECT_S = 60.0  # a method's rounds repeat until its direct calls add up to this ...
+MIN_ROUNDS = 5       # ... and there are at least this many, for the interval
+ROUND_S = 2.0        # a round's runner call holds enough of a method's jobs to last about this long
 
 
-def harness_overhead(d: int, count: int, tmp: Path, min_direct_s: float = MIN_DIRECT_S) -> pd.DataFrame:
+def harness_overhead(d: int, count: int, tmp: Path, min_direct_s: float = MIN_DIRECT_S,
+                     min_rounds: int = MIN_ROUNDS, split_cpus: bool = True) -> pd.DataFrame:
     """PC, GES and NOTEARS called directly (``DirectCalls``) vs the same jobs through the runner
-    with one worker, in rounds: a method's ``count`` datasets called directly, then the same
-    jobs in one runner call (as ``bench run --n-jobs 1`` runs them), then directly again. The
-    two direct passes' mean is the round's baseline (``direct_drift``: how far they differ, the
-    noise to read the ratios against). On a shared machine, pairing each run with the direct
-    calls around it keeps load changes out of the ratio. Rounds repeat until a method's direct
-    calls add up to ``min_direct_s`` (short PC jobs: several rounds), and the median of the
-    per-round ratios is given beside the ratio of sums. The direct side is warmed up as the job
-    server is: one untimed call each.
+    with one worker (as ``bench run --n-jobs 1`` runs them), alternating: a direct pass, a runner
+    call, a direct pass, a runner call, ..., a direct pass. Each runner call is a round; its
+    baseline is the mean of the two direct passes around it, so the machine's load changes stay
+    out of the ratio. A round holds as many of the method's ``count`` datasets as last about
+    ``ROUND_S`` (PC: three jobs; GES and NOTEARS: one), the same ones every round. Rounds repeat
+    until a method's direct passes add up to ``min_direct_s`` and there are ``min_rounds``. The
+    ratio of sums comes with a 95 % bootstrap interval over rounds and the median round ratio.
+
+    ``split_cpus`` (two cores or more): the fits run on one core, both sides' (the direct calls'
+    process, the job server and every job's process), and the runner (this process's threads) on
+    the others. Left to the scheduler, a fit lands on either core, and on this shared machine the
+    same call ran up to 8 % faster on one core than on the other for minutes at a time: noise as
+    large as what is measured. Pinned this way, it runs in a process of its own, so that no
+    pinned job server outlives the measurement.
 
     ``run_s`` counts the runner call's bookkeeping (dataset properties, truths, result files).
     The job server (imports and warm-up, once per worker) is started first, for all three
@@ -134,6 +143,31 @@ def harness_overhead(d: int, count: int, tmp: Path, min_direct_s: float = MIN_DI
     timing but the last row's, which counts them on both sides, each in a fresh interpreter:
     the three libraries for the direct calls, the harness for the run (its job server imports
     the libraries, inside the run)."""
+    import os
+
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if split_cpus and len(cpus) >= 2:
+        import multiprocessing as mp
+
+        path = tmp / "overhead.pkl"
+        proc = mp.get_context("spawn").Process(target=_overhead_pinned,
+                                                args=(d, count, tmp, min_direct_s, min_rounds, cpus, path))
+        proc.start()
+        proc.join()
+        if proc.exitcode != 0:
+            raise RuntimeError(f"the overhead measurement's process failed (exit {proc.exitcode})")
+        return pd.read_pickle(path)
+    return _overhead(d, count, tmp, min_direct_s, min_rounds, None)
+
+
+def _overhead_pinned(d, count, tmp, min_direct_s, min_rounds, cpus, path) -> None:
+    _overhead(d, count, tmp, min_direct_s, min_rounds, (cpus[0], cpus[1:])).to_pickle(path)
+
+
+def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> pd.DataFrame:
+    """``harness_overhead`` in this process; ``split``: (the fits' core, the runner's cores), or None."""
+    import os
+
     from bench.execute import job_server
     from bench.jobs import build_jobs
     from bench.runner import run_jobs
@@ -141,61 +175,82 @@ def harness_overhead(d: int, count: int, tmp: Path, min_direct_s: float = MIN_DI
 
     data = perf_data(f"perf-overhead-d{d}", d, count)
     direct = DirectCalls()
+    if split:
+        os.sched_setaffinity(0, {split[0]})  # what starts now inherits it: the direct processes, the server
     try:
-        for method in CLASSICAL:
-            direct(method, data[0][0].X)
+        first = {m: direct(m, data[0][0].X) for m in CLASSICAL}  # warm-up, and a job's length
         t0 = time.perf_counter()
         job_server(CLASSICAL)  # returns once the server's imports and warm-up are done
         server_s = time.perf_counter() - t0
-        keys = ["before", "after", "fit", "wall", "run", "jobs"]
-        sums = {m: dict.fromkeys(keys, 0.0) for m in CLASSICAL}
-        round_ratios: dict[str, list[float]] = {m: [] for m in CLASSICAL}
+        if split:
+            os.sched_setaffinity(0, set(split[1]))  # this thread, and the runner's threads it starts
+        rounds = {}
         for method in CLASSICAL:
-            s = sums[method]
-            while s["before"] < min_direct_s or not s["jobs"]:  # short jobs: more rounds, less noise
-                a = sum(direct(method, item[0].X) for item in data)
-                out = tmp / f"overhead-{method}-{len(round_ratios[method])}"
+            items = data[:min(count, max(1, int(np.ceil(ROUND_S / first[method]))))]
+            passes = [sum(direct(method, item[0].X) for item in items)]
+            rows = []
+            while sum(passes) < min_direct_s or len(rows) < max(1, min_rounds):
+                out = tmp / f"overhead-{method}-{len(rows)}"
                 t0 = time.perf_counter()
-                run_jobs(build_jobs([method], data, 1), out, n_jobs=1, progress=False, force=True)
+                run_jobs(build_jobs([method], items, 1), out, n_jobs=1, progress=False, force=True)
                 run_s = time.perf_counter() - t0
-                b = sum(direct(method, item[0].X) for item in data)
+                passes.append(sum(direct(method, item[0].X) for item in items))
                 recs = load_records(out)
-                for k, v in zip(keys, [a, b, sum(r["runtime_s"] for r in recs), sum(r["wall_s"] for r in recs),
-                                       run_s, len(recs)]):
-                    s[k] += v
-                round_ratios[method].append(run_s / ((a + b) / 2))
+                rows.append({"base": (passes[-2] + passes[-1]) / 2, "run": run_s, "jobs": len(recs),
+                             "fit": sum(r["runtime_s"] for r in recs), "wall": sum(r["wall_s"] for r in recs)})
+            rounds[method] = pd.DataFrame(rows)
     finally:
         direct.close()
-    rows = []
-    for m, s in sums.items():
-        base = (s["before"] + s["after"]) / 2
-        rows.append(_overhead_row(m, d, int(s["jobs"]), base, s["fit"], s["wall"], s["run"])
-                    | {"median_round_overhead": float(np.median(round_ratios[m])), "rounds": len(round_ratios[m]),
-                       "direct_drift": abs(s["before"] - s["after"]) / base})
-    tot = {k: sum(s[k] for s in sums.values()) for k in keys}
-    base = (tot["before"] + tot["after"]) / 2
-    drift = abs(tot["before"] - tot["after"]) / base
-    jobs = int(tot["jobs"])
-    whole = _overhead_row("all (whole run)", d, jobs, base, tot["fit"], tot["wall"], tot["run"] + server_s)
+    out_rows = []
+    for m, r in rounds.items():
+        lo, hi = ratio_interval([r])
+        out_rows.append(_overhead_row(m, d, r) | {
+            "ci95_low": lo, "ci95_high": hi, "median_round_overhead": float(np.median(r["run"] / r["base"])),
+            "round_sd": float(np.std(r["run"] / r["base"], ddof=1)) if len(r) > 1 else float("nan"),
+            "rounds": len(r), "jobs_per_round": int(r["jobs"].iloc[0])})
+    groups = list(rounds.values())
+    lo, hi = ratio_interval(groups, added=server_s)
+    whole = _overhead_row("all (whole run)", d, pd.concat(groups), added=server_s)
     lib_imports = import_seconds(["causallearn.search.ConstraintBased.PC", "causallearn.search.ScoreBased.GES",
                                   "castle.algorithms"])
     harness_imports = import_seconds(["bench.runner", "bench.jobs"])
-    with_imports = _overhead_row("all (whole run, imports counted)", d, jobs, base + lib_imports, tot["fit"],
-                                 tot["wall"], tot["run"] + server_s + harness_imports)
+    with_imports = _overhead_row("all (whole run, imports counted)", d, pd.concat(groups),
+                                 added=server_s + harness_imports, base_added=lib_imports)
     with_imports.update(fit_slower_s_per_job=float("nan"), around_fit_s_per_job=float("nan"),
                         run_only_s_per_job=float("nan"))  # the split is in the row above
-    rows += [whole | {"direct_drift": drift, "server_start_s": server_s}, with_imports | {"direct_drift": drift}]
-    return pd.DataFrame(rows)
+    fits_on = {"fits_on_cpu": split[0] if split else "any"}
+    out_rows += [whole | {"ci95_low": lo, "ci95_high": hi, "server_start_s": server_s}, with_imports]
+    return pd.DataFrame([row | fits_on for row in out_rows])
 
 
-def _overhead_row(method, d, jobs, direct_s, fit_s, wall_s, total_s) -> dict:
-    """Totals of one method's jobs; the per-job split of what the harness added, in seconds:
+def _overhead_row(method, d, rounds: pd.DataFrame, added: float = 0.0, base_added: float = 0.0) -> dict:
+    """Totals of one method's rounds; the per-job split of what the harness added, in seconds:
     the fit itself being slower in a job's fresh process, then everything around the fit
-    (process start, validation, scoring, the result file), then what only the whole run adds."""
-    return {"method": method, "d": d, "jobs": jobs, "direct_s": direct_s, "fit_in_job_s": fit_s,
-            "job_wall_s": wall_s, "run_s": total_s, "overhead": total_s / direct_s,
-            "added_s_per_job": (total_s - direct_s) / jobs, "fit_slower_s_per_job": (fit_s - direct_s) / jobs,
-            "around_fit_s_per_job": (wall_s - fit_s) / jobs, "run_only_s_per_job": (total_s - wall_s) / jobs}
+    (process start, validation, the result file), then what only the whole run adds (set-up,
+    scoring the last job; ``added``: the job server's start)."""
+    jobs, base = int(rounds["jobs"].sum()), float(rounds["base"].sum())
+    fit, wall, run = float(rounds["fit"].sum()), float(rounds["wall"].sum()), float(rounds["run"].sum()) + added
+    return {"method": method, "d": d, "jobs": jobs, "direct_s": base + base_added, "fit_in_job_s": fit,
+            "job_wall_s": wall, "run_s": run, "overhead": run / (base + base_added),
+            "added_s_per_job": (run - base - base_added) / jobs, "fit_slower_s_per_job": (fit - base) / jobs,
+            "around_fit_s_per_job": (wall - fit) / jobs, "run_only_s_per_job": (run - wall) / jobs}
+
+
+def ratio_interval(groups: list[pd.DataFrame], added: float = 0.0, draws: int = 2000,
+                   seed: int = 0) -> tuple[float, float]:
+    """95 % percentile bootstrap interval of sum(run) + ``added`` over sum(base), drawing each
+    group's rounds (a method's) with replacement within the group. NaN with fewer than three
+    rounds in a group: two rounds cannot say how far a third would fall."""
+    if any(len(g) < 3 for g in groups):
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    run, base = np.full(draws, added), np.zeros(draws)
+    for g in groups:
+        idx = rng.integers(0, len(g), size=(draws, len(g)))
+        run += g["run"].to_numpy()[idx].sum(axis=1)
+        base += g["base"].to_numpy()[idx].sum(axis=1)
+    lo, hi = np.percentile(run / base, [2.5, 97.5])
+    return float(lo), float(hi)
 
 
 def parallel_efficiency(method: str, d: int, seeds: int, tmp: Path) -> pd.DataFrame:
@@ -302,6 +357,8 @@ def main(argv=None) -> int:
     p.add_argument("--out", default="results/perf")
     p.add_argument("--tiny", action="store_true", help="a seconds-long smoke setting (tests)")
     p.add_argument("--timeout", type=float, default=300.0, help="per-job budget in the scaling runs")
+    p.add_argument("--no-pin", action="store_true",
+                   help="overhead: let the scheduler place the fits (default: fits on one core, the runner on the others)")
     p.add_argument("--parts", default="overhead,parallel,scaling",
                    help="comma-separated subset of overhead, parallel, scaling (the others' CSVs are kept)")
     args = p.parse_args(argv)
@@ -314,8 +371,8 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="tabscm-perf-") as tmp:
         tmp = Path(tmp)
         if "overhead" in parts:
-            results["overhead"] = harness_overhead(d=5 if args.tiny else 50, count=1 if args.tiny else 3, tmp=tmp,
-                                                   min_direct_s=0.0 if args.tiny else MIN_DIRECT_S)
+            results["overhead"] = (harness_overhead(5, 1, tmp, min_direct_s=0.0, min_rounds=1) if args.tiny else
+                                   harness_overhead(50, 3, tmp, split_cpus=not args.no_pin))
         if "parallel" in parts:
             results["parallel"] = (parallel_efficiency("abs-corr", 5, 2, tmp) if args.tiny else
                                    parallel_efficiency("notears", 50, 8, tmp))
