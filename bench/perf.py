@@ -24,9 +24,11 @@ CLASSICAL = ("pc", "ges", "notears")
 
 
 # A user's own script: one library imported, one BLAS thread (as in a job), library output
-# discarded. It times each call of the library on the arrays it is sent.
+# discarded. It times each call of the library on the arrays it is sent: here, or ("fresh") in a
+# child forked from it just before the call, its heap frozen out of the garbage collector as a
+# job's process is (``bench.warmup``), which makes one call and exits.
 DIRECT_SCRIPT = r"""
-import os, pickle, sys, time
+import gc, os, pickle, struct, sys, time
 if sys.argv[1] == "pc":
     from causallearn.search.ConstraintBased.PC import pc
     call = lambda X: pc(X, 0.05, "fisherz", show_progress=False)
@@ -39,12 +41,26 @@ else:
 out, sys.stdout = sys.stdout.buffer, open(os.devnull, "w")
 while True:
     try:
-        X = pickle.load(sys.stdin.buffer)
+        X, fresh = pickle.load(sys.stdin.buffer)
     except EOFError:
         break
-    t = time.perf_counter()
-    call(X)
-    pickle.dump(time.perf_counter() - t, out); out.flush()
+    if fresh:
+        r, w = os.pipe()
+        if os.fork() == 0:
+            gc.freeze()
+            t = time.perf_counter()
+            call(X)
+            os.write(w, struct.pack("d", time.perf_counter() - t))
+            os._exit(0)
+        os.close(w)
+        took = struct.unpack("d", os.read(r, 8))[0]
+        os.close(r)
+        os.wait()
+    else:
+        t = time.perf_counter()
+        call(X)
+        took = time.perf_counter() - t
+    pickle.dump(took, out); out.flush()
 """
 
 
@@ -58,8 +74,9 @@ class DirectCalls:
     def __init__(self):
         self.procs: dict = {}
 
-    def __call__(self, method: str, X: np.ndarray) -> float:
-        """Seconds one call of ``method``'s library on ``X`` took."""
+    def __call__(self, method: str, X: np.ndarray, fresh: bool = False) -> float:
+        """Seconds one call of ``method``'s library on ``X`` took (``fresh``: in a child forked
+        from the long-lived process just before the call)."""
         import os
         import pickle
         import subprocess
@@ -71,7 +88,7 @@ class DirectCalls:
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
             self.procs[method] = proc
         proc = self.procs[method]
-        pickle.dump(np.asarray(X), proc.stdin)
+        pickle.dump((np.asarray(X), fresh), proc.stdin)
         proc.stdin.flush()
         try:
             return pickle.load(proc.stdout)
@@ -130,6 +147,10 @@ def harness_overhead(d: int, count: int, tmp: Path, min_direct_s: float = MIN_DI
     until a method's direct passes add up to ``min_direct_s`` and there are ``min_rounds``. The
     ratio of sums comes with a 95 % bootstrap interval over rounds and the median round ratio.
 
+    A job's fit runs in a fresh process; the direct calls in a long-lived one. How much that
+    alone costs, with no harness at all, the "fresh process, no harness" row measures the same
+    way for PC: the direct calls' own process against a child it forks just before each call.
+
     ``split_cpus`` (two cores or more): the fits run on one core, both sides' (the direct calls'
     process, the job server and every job's process), and the runner (this process's threads) on
     the others. Left to the scheduler, a fit lands on either core, and on this shared machine the
@@ -164,6 +185,9 @@ def _overhead_pinned(d, count, tmp, min_direct_s, min_rounds, cpus, path) -> Non
     _overhead(d, count, tmp, min_direct_s, min_rounds, (cpus[0], cpus[1:])).to_pickle(path)
 
 
+FRESH_METHODS = ("pc",)  # short jobs, where a fresh process's cost shows; GES's and NOTEARS' last seconds
+
+
 def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> pd.DataFrame:
     """``harness_overhead`` in this process; ``split``: (the fits' core, the runner's cores), or None."""
     import os
@@ -184,30 +208,32 @@ def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> pd.DataFrame:
         server_s = time.perf_counter() - t0
         if split:
             os.sched_setaffinity(0, set(split[1]))  # this thread, and the runner's threads it starts
-        rounds = {}
-        for method in CLASSICAL:
-            items = data[:min(count, max(1, int(np.ceil(ROUND_S / first[method]))))]
-            passes = [sum(direct(method, item[0].X) for item in items)]
-            rows = []
-            while sum(passes) < min_direct_s or len(rows) < max(1, min_rounds):
-                out = tmp / f"overhead-{method}-{len(rows)}"
-                t0 = time.perf_counter()
-                run_jobs(build_jobs([method], items, 1), out, n_jobs=1, progress=False, force=True)
-                run_s = time.perf_counter() - t0
-                passes.append(sum(direct(method, item[0].X) for item in items))
-                recs = load_records(out)
-                rows.append({"base": (passes[-2] + passes[-1]) / 2, "run": run_s, "jobs": len(recs),
-                             "fit": sum(r["runtime_s"] for r in recs), "wall": sum(r["wall_s"] for r in recs)})
-            rounds[method] = pd.DataFrame(rows)
+        items = {m: data[:min(count, max(1, int(np.ceil(ROUND_S / first[m]))))] for m in CLASSICAL}
+
+        def direct_pass(method, fresh=False):
+            return sum(direct(method, item[0].X, fresh) for item in items[method])
+
+        def in_runner(method, i):
+            out = tmp / f"overhead-{method}-{i}"
+            t0 = time.perf_counter()
+            run_jobs(build_jobs([method], items[method], 1), out, n_jobs=1, progress=False, force=True)
+            run_s = time.perf_counter() - t0
+            recs = load_records(out)
+            return {"run": run_s, "jobs": len(recs), "fit": sum(r["runtime_s"] for r in recs),
+                    "wall": sum(r["wall_s"] for r in recs)}
+
+        def in_fresh_process(method, i):
+            took = direct_pass(method, fresh=True)
+            return {"run": took, "jobs": len(items[method]), "fit": took, "wall": took}
+
+        rounds = {m: _alternate(lambda: direct_pass(m), lambda i: in_runner(m, i), min_direct_s, min_rounds)
+                  for m in CLASSICAL}
+        fresh = {m: _alternate(lambda: direct_pass(m), lambda i: in_fresh_process(m, i), min_direct_s, min_rounds)
+                 for m in FRESH_METHODS}
     finally:
         direct.close()
-    out_rows = []
-    for m, r in rounds.items():
-        lo, hi = ratio_interval([r])
-        out_rows.append(_overhead_row(m, d, r) | {
-            "ci95_low": lo, "ci95_high": hi, "median_round_overhead": float(np.median(r["run"] / r["base"])),
-            "round_sd": float(np.std(r["run"] / r["base"], ddof=1)) if len(r) > 1 else float("nan"),
-            "rounds": len(r), "jobs_per_round": int(r["jobs"].iloc[0])})
+    out_rows = [_method_row(m, d, r) for m, r in rounds.items()]
+    out_rows += [_method_row(f"{m}: fresh process, no harness", d, r) for m, r in fresh.items()]
     groups = list(rounds.values())
     lo, hi = ratio_interval(groups, added=server_s)
     whole = _overhead_row("all (whole run)", d, pd.concat(groups), added=server_s)
@@ -221,6 +247,28 @@ def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> pd.DataFrame:
     fits_on = {"fits_on_cpu": split[0] if split else "any"}
     out_rows += [whole | {"ci95_low": lo, "ci95_high": hi, "server_start_s": server_s}, with_imports]
     return pd.DataFrame([row | fits_on for row in out_rows])
+
+
+def _alternate(direct_pass, other, min_direct_s: float, min_rounds: int) -> pd.DataFrame:
+    """A direct pass, ``other(i)``, a direct pass, ``other(i + 1)``, ..., a direct pass, until the
+    direct passes add up to ``min_direct_s`` and there are ``min_rounds`` rounds: one row per
+    round (``other``'s dict: run, jobs, fit, wall), its ``base`` the mean of the passes around it."""
+    passes, rows = [direct_pass()], []
+    while sum(passes) < min_direct_s or len(rows) < max(1, min_rounds):
+        row = other(len(rows))
+        passes.append(direct_pass())
+        rows.append(row | {"base": (passes[-2] + passes[-1]) / 2})
+    return pd.DataFrame(rows)
+
+
+def _method_row(name, d, r: pd.DataFrame) -> dict:
+    """One method's row: its totals, the ratio's interval and the spread of its rounds."""
+    lo, hi = ratio_interval([r])
+    ratios = r["run"] / r["base"]
+    return _overhead_row(name, d, r) | {
+        "ci95_low": lo, "ci95_high": hi, "median_round_overhead": float(np.median(ratios)),
+        "round_sd": float(np.std(ratios, ddof=1)) if len(r) > 1 else float("nan"),
+        "rounds": len(r), "jobs_per_round": int(r["jobs"].iloc[0])}
 
 
 def _overhead_row(method, d, rounds: pd.DataFrame, added: float = 0.0, base_added: float = 0.0) -> dict:

@@ -33,7 +33,8 @@ def test_perf_tiny(tmp_path):
     for name in ["overhead", "parallel", "scaling_points", "scaling_exponents"]:
         assert len(pd.read_csv(tmp_path / f"{name}.csv")) > 0, name
     over = pd.read_csv(tmp_path / "overhead.csv")
-    assert {"pc", "ges", "notears", "all (whole run)", "all (whole run, imports counted)"} == set(over["method"])
+    assert {"pc", "ges", "notears", "pc: fresh process, no harness", "all (whole run)",
+            "all (whole run, imports counted)"} == set(over["method"])
     assert (over["direct_s"] > 0).all() and over["overhead"].between(0.5, 100).all()
     assert set(over["fits_on_cpu"].astype(str)) == {str(min(cpus)) if len(cpus) > 1 else "any"}
     assert (tmp_path / "runtime_vs_d.png").exists()
