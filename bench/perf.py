@@ -47,11 +47,13 @@ while True:
     if fresh:
         r, w = os.pipe()
         if os.fork() == 0:
-            gc.freeze()
-            t = time.perf_counter()
-            call(X)
-            os.write(w, struct.pack("d", time.perf_counter() - t))
-            os._exit(0)
+            try:  # a failed call writes nothing: the parent's read then fails, and so does the pass
+                gc.freeze()
+                t = time.perf_counter()
+                call(X)
+                os.write(w, struct.pack("d", time.perf_counter() - t))
+            finally:
+                os._exit(0)
         os.close(w)
         took = struct.unpack("d", os.read(r, 8))[0]
         os.close(r)
