@@ -136,6 +136,7 @@ def import_seconds(modules: list[str]) -> float:
 MIN_DIRECT_S = 60.0  # a method's rounds repeat until its direct calls add up to this ...
 MIN_ROUNDS = 5       # ... and there are at least this many, for the interval
 ROUND_S = 2.0        # a round's runner call holds enough of a method's jobs to last about this long
+FRESH_METHODS = ("pc",)  # the fresh-process row: short jobs, where its cost shows (GES's, NOTEARS' last seconds)
 
 
 def harness_overhead(d: int, count: int, tmp: Path, min_direct_s: float = MIN_DIRECT_S,
@@ -187,9 +188,6 @@ def _overhead_pinned(d, count, tmp, min_direct_s, min_rounds, cpus, path) -> Non
     _overhead(d, count, tmp, min_direct_s, min_rounds, (cpus[0], cpus[1:])).to_pickle(path)
 
 
-FRESH_METHODS = ("pc",)  # short jobs, where a fresh process's cost shows; GES's and NOTEARS' last seconds
-
-
 def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> pd.DataFrame:
     """``harness_overhead`` in this process; ``split``: (the fits' core, the runner's cores), or None."""
     import os
@@ -204,7 +202,7 @@ def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> pd.DataFrame:
     if split:
         os.sched_setaffinity(0, {split[0]})  # what starts now inherits it: the direct processes, the server
     try:
-        first = {m: direct(m, data[0][0].X) for m in CLASSICAL}  # warm-up, and a job's length
+        first = {m: direct(m, data[0][0].X) for m in CLASSICAL}  # warm-up; its time sizes the rounds
         t0 = time.perf_counter()
         job_server(CLASSICAL)  # returns once the server's imports and warm-up are done
         server_s = time.perf_counter() - t0
