@@ -49,19 +49,19 @@ while True:
         if os.fork() == 0:
             try:  # a failed call writes nothing: the parent's read then fails, and so does the pass
                 gc.freeze()
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 call(X)
-                os.write(w, struct.pack("d", time.perf_counter() - t))
+                os.write(w, struct.pack("dd", time.perf_counter() - t, time.process_time() - c))
             finally:
                 os._exit(0)
         os.close(w)
-        took = struct.unpack("d", os.read(r, 8))[0]
+        took = struct.unpack("dd", os.read(r, 16))
         os.close(r)
         os.wait()
     else:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         call(X)
-        took = time.perf_counter() - t
+        took = (time.perf_counter() - t, time.process_time() - c)
     pickle.dump(took, out); out.flush()
 """
 
@@ -76,9 +76,9 @@ class DirectCalls:
     def __init__(self):
         self.procs: dict = {}
 
-    def __call__(self, method: str, X: np.ndarray, fresh: bool = False) -> float:
-        """Seconds one call of ``method``'s library on ``X`` took (``fresh``: in a child forked
-        from the long-lived process just before the call)."""
+    def __call__(self, method: str, X: np.ndarray, fresh: bool = False) -> tuple[float, float]:
+        """Seconds one call of ``method``'s library on ``X`` took, and the CPU seconds it used
+        (``fresh``: in a child forked from the long-lived process just before the call)."""
         import os
         import pickle
         import subprocess
@@ -155,11 +155,15 @@ def harness_overhead(d: int, count: int, tmp: Path, min_direct_s: float = MIN_DI
     way for PC: the direct calls' own process against a child it forks just before each call.
 
     ``split_cpus`` (two cores or more): the fits run on one core, both sides' (the direct calls'
-    process, the job server and every job's process), and the runner (this process's threads) on
-    the others. Left to the scheduler, a fit lands on either core, and on this shared machine the
-    same call ran up to 8 % faster on one core than on the other for minutes at a time: noise as
-    large as what is measured. Pinned this way, it runs in a process of its own, so that no
-    pinned job server outlives the measurement.
+    process, and each job's process while it runs its job: ``bench.execute.FIT_CPUS_ENV``), and
+    the harness on the others (this process's threads, so the runner's; the job server, so the
+    next job's fork and page copying; a finished job's process, so its exit). Left to the
+    scheduler, a fit lands on either core, and on this shared machine the same call ran up to
+    8 % faster on one core than on the other for minutes at a time: noise as large as what is
+    measured. With the job server on the fits' core too (the protocol until this split), a PC
+    fit waited 22-33 ms a job for its core, behind the harness's work for the next job; the
+    scheduler, left alone, puts most of that work on the other core (5 ms). Pinned, the
+    measurement runs in a process of its own, so that no pinned job server outlives it.
 
     ``run_s`` counts the runner call's bookkeeping (dataset properties, truths, result files).
     The job server (imports and warm-up, once per worker) is started first, for all three
@@ -192,7 +196,7 @@ def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> pd.DataFrame:
     """``harness_overhead`` in this process; ``split``: (the fits' core, the runner's cores), or None."""
     import os
 
-    from bench.execute import job_server
+    from bench.execute import FIT_CPUS_ENV, job_server
     from bench.jobs import build_jobs
     from bench.runner import run_jobs
     from bench.store import load_records
@@ -200,18 +204,19 @@ def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> pd.DataFrame:
     data = perf_data(f"perf-overhead-d{d}", d, count)
     direct = DirectCalls()
     if split:
-        os.sched_setaffinity(0, {split[0]})  # what starts now inherits it: the direct processes, the server
+        os.sched_setaffinity(0, {split[0]})  # the direct processes, started now, inherit it
     try:
-        first = {m: direct(m, data[0][0].X) for m in CLASSICAL}  # warm-up; its time sizes the rounds
+        first = {m: direct(m, data[0][0].X)[0] for m in CLASSICAL}  # warm-up; its time sizes the rounds
+        if split:  # this thread, the runner's threads it starts and the job server, whose jobs' processes
+            os.sched_setaffinity(0, set(split[1]))  # move to the fits' core for their job only
+            os.environ[FIT_CPUS_ENV] = str(split[0])
         t0 = time.perf_counter()
         job_server(CLASSICAL)  # returns once the server's imports and warm-up are done
         server_s = time.perf_counter() - t0
-        if split:
-            os.sched_setaffinity(0, set(split[1]))  # this thread, and the runner's threads it starts
         items = {m: data[:min(count, max(1, int(np.ceil(ROUND_S / first[m]))))] for m in CLASSICAL}
 
         def direct_pass(method, fresh=False):
-            return sum(direct(method, item[0].X, fresh) for item in items[method])
+            return np.sum([direct(method, item[0].X, fresh) for item in items[method]], axis=0)
 
         def in_runner(method, i):
             out = tmp / f"overhead-{method}-{i}"
@@ -220,11 +225,11 @@ def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> pd.DataFrame:
             run_s = time.perf_counter() - t0
             recs = load_records(out)
             return {"run": run_s, "jobs": len(recs), "fit": sum(r["runtime_s"] for r in recs),
-                    "wall": sum(r["wall_s"] for r in recs)}
+                    "fit_cpu": sum(r.get("fit_cpu_s", np.nan) for r in recs), "wall": sum(r["wall_s"] for r in recs)}
 
         def in_fresh_process(method, i):
-            took = direct_pass(method, fresh=True)
-            return {"run": took, "jobs": len(items[method]), "fit": took, "wall": took}
+            took, cpu = direct_pass(method, fresh=True)
+            return {"run": took, "jobs": len(items[method]), "fit": took, "fit_cpu": cpu, "wall": took}
 
         rounds = {m: _alternate(lambda: direct_pass(m), lambda i: in_runner(m, i), min_direct_s, min_rounds)
                   for m in CLASSICAL}
@@ -242,8 +247,8 @@ def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> pd.DataFrame:
     harness_imports = import_seconds(["bench.runner", "bench.jobs"])
     with_imports = _overhead_row("all (whole run, imports counted)", d, pd.concat(groups),
                                  added=server_s + harness_imports, base_added=lib_imports)
-    with_imports.update(fit_slower_s_per_job=float("nan"), around_fit_s_per_job=float("nan"),
-                        run_only_s_per_job=float("nan"))  # the split is in the row above
+    with_imports.update({k: float("nan") for k in with_imports if k.endswith("_s_per_job")
+                         and k != "added_s_per_job"})  # the split is in the row above
     fits_on = {"fits_on_cpu": split[0] if split else "any"}
     out_rows += [whole | {"ci95_low": lo, "ci95_high": hi, "server_start_s": server_s}, with_imports]
     return pd.DataFrame([row | fits_on for row in out_rows])
@@ -252,12 +257,14 @@ def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> pd.DataFrame:
 def _alternate(direct_pass, other, min_direct_s: float, min_rounds: int) -> pd.DataFrame:
     """A direct pass, ``other(i)``, a direct pass, ``other(i + 1)``, ..., a direct pass, until the
     direct passes add up to ``min_direct_s`` and there are ``min_rounds`` rounds: one row per
-    round (``other``'s dict: run, jobs, fit, wall), its ``base`` the mean of the passes around it."""
+    round (``other``'s dict: run, jobs, fit, fit_cpu, wall), its ``base`` (and ``base_cpu``) the
+    mean of the passes around it. A pass gives (seconds, CPU seconds)."""
     passes, rows = [direct_pass()], []
-    while sum(passes) < min_direct_s or len(rows) < max(1, min_rounds):
+    while sum(p[0] for p in passes) < min_direct_s or len(rows) < max(1, min_rounds):
         row = other(len(rows))
         passes.append(direct_pass())
-        rows.append(row | {"base": (passes[-2] + passes[-1]) / 2})
+        base, base_cpu = (passes[-2] + passes[-1]) / 2
+        rows.append(row | {"base": base, "base_cpu": base_cpu})
     return pd.DataFrame(rows)
 
 
@@ -275,12 +282,17 @@ def _overhead_row(method, d, rounds: pd.DataFrame, added: float = 0.0, base_adde
     """Totals of one method's rounds; the per-job split of what the harness added, in seconds:
     the fit itself being slower in a job's fresh process, then everything around the fit
     (process start, validation, the result file), then what only the whole run adds (set-up,
-    scoring the last job; ``added``: the job server's start)."""
+    scoring the last job; ``added``: the job server's start). The fit's part is split again:
+    how much more CPU time the fit used than the direct call, and how long it waited for a core
+    (its wall time less its CPU time: other work on its core, the harness's included)."""
     jobs, base = int(rounds["jobs"].sum()), float(rounds["base"].sum())
     fit, wall, run = float(rounds["fit"].sum()), float(rounds["wall"].sum()), float(rounds["run"].sum()) + added
+    fit_cpu, base_cpu = float(rounds["fit_cpu"].sum()), float(rounds["base_cpu"].sum())
     return {"method": method, "d": d, "jobs": jobs, "direct_s": base + base_added, "fit_in_job_s": fit,
             "job_wall_s": wall, "run_s": run, "overhead": run / (base + base_added),
             "added_s_per_job": (run - base - base_added) / jobs, "fit_slower_s_per_job": (fit - base) / jobs,
+            "fit_cpu_slower_s_per_job": (fit_cpu - base_cpu) / jobs, "fit_waited_s_per_job": (fit - fit_cpu) / jobs,
+            "direct_waited_s_per_job": (base - base_cpu) / jobs,
             "around_fit_s_per_job": (wall - fit) / jobs, "run_only_s_per_job": (run - wall) / jobs}
 
 

@@ -131,11 +131,12 @@ _FITS_IN_THIS_PROCESS = []
 
 
 class ProcessReport(Method):
-    """The empty graph, with its process id and how many fits this process ran before (not broken:
-    a probe of each job having a fresh process of its own)."""
+    """The empty graph, with its process id, how many fits this process ran before and the cores
+    it may run on (not broken: a probe of each job having a fresh process of its own)."""
 
     def fit(self, obs):
         _FITS_IN_THIS_PROCESS.append(1)
         d = obs.d
+        cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
         return Prediction(np.zeros((d, d)), np.zeros((d, d), int),
-                          info=self.describe(pid=os.getpid(), fits=len(_FITS_IN_THIS_PROCESS)))
+                          info=self.describe(pid=os.getpid(), fits=len(_FITS_IN_THIS_PROCESS), cpus=cpus))

@@ -37,4 +37,8 @@ def test_perf_tiny(tmp_path):
             "all (whole run, imports counted)"} == set(over["method"])
     assert (over["direct_s"] > 0).all() and over["overhead"].between(0.5, 100).all()
     assert set(over["fits_on_cpu"].astype(str)) == {str(min(cpus)) if len(cpus) > 1 else "any"}
+    fits = over[over["method"].isin(["pc", "ges", "notears", "pc: fresh process, no harness"])]
+    split = fits[["fit_cpu_slower_s_per_job", "fit_waited_s_per_job", "direct_waited_s_per_job"]]
+    assert split.notna().all().all()
+    assert (split[["fit_waited_s_per_job", "direct_waited_s_per_job"]] > -0.01).all().all()  # one thread each
     assert (tmp_path / "runtime_vs_d.png").exists()

@@ -311,6 +311,39 @@ def test_every_job_runs_in_a_fresh_process_of_its_own(tmp_path):
     assert spare.exitcode == 0 and execute._SPARE == []
 
 
+def _run_on_fit_cpus(out: str, cpu: int) -> None:
+    """In a spawned process (a job server of its own): jobs told to fit on ``cpu`` only."""
+    import datasets
+    from bench import execute
+    from bench.jobs import build_jobs
+    from bench.runner import run_jobs
+
+    os.environ[execute.FIT_CPUS_ENV] = str(cpu)
+    ds = datasets.load_suite("quick")[0]
+    run_jobs(build_jobs([f"{B}ProcessReport"], [(ds, "quick", {})], 3), out, progress=False)
+    (spare, _, _), = execute._SPARE  # the next job's process, waiting: on the server's cores
+    Path(out, "waiting.json").write_text(json.dumps(sorted(os.sched_getaffinity(spare.pid))))
+
+
+@pytest.mark.skipif(len(getattr(os, "sched_getaffinity", lambda _: ())(0)) < 2, reason="needs two cores")
+def test_jobs_fit_on_the_cores_they_are_told(tmp_path):
+    """With ``FIT_CPUS_ENV`` in the job server's environment (as ``bench.perf`` pins its
+    measurement), each job's process runs its job on those cores and waits elsewhere."""
+    import multiprocessing as mp
+
+    from bench.store import load_records
+
+    cpus = sorted(os.sched_getaffinity(0))
+    proc = mp.get_context("spawn").Process(target=_run_on_fit_cpus, args=(str(tmp_path), cpus[-1]))
+    proc.start()
+    proc.join(120)
+    assert proc.exitcode == 0
+    records = load_records(tmp_path)
+    assert len(records) == 3 and all(r["info"]["cpus"] == [cpus[-1]] for r in records)
+    assert all(0 <= r["fit_cpu_s"] <= r["fit_s"] + 0.01 for r in records)  # one thread: CPU time within wall time
+    assert json.loads((tmp_path / "waiting.json").read_text()) == cpus
+
+
 def test_a_spare_killed_while_it_waits_is_replaced(tmp_path):
     """A spare job process that died while it waited (killed from outside) is not handed the
     next job: that job gets a process forked on demand and runs as any other."""
