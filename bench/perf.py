@@ -140,7 +140,7 @@ FRESH_METHODS = ("pc",)  # the fresh-process row: short jobs, where its cost sho
 
 
 def harness_overhead(d: int, count: int, tmp: Path, min_direct_s: float = MIN_DIRECT_S,
-                     min_rounds: int = MIN_ROUNDS, split_cpus: bool = True) -> pd.DataFrame:
+                     min_rounds: int = MIN_ROUNDS, split_cpus: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """PC, GES and NOTEARS called directly (``DirectCalls``) vs the same jobs through the runner
     with one worker (as ``bench run --n-jobs 1`` runs them), alternating: a direct pass, a runner
     call, a direct pass, a runner call, ..., a direct pass. Each runner call is a round; its
@@ -170,7 +170,10 @@ def harness_overhead(d: int, count: int, tmp: Path, min_direct_s: float = MIN_DI
     methods, and timed apart; the whole-run rows add it. Library imports are outside every
     timing but the last row's, which counts them on both sides, each in a fresh interpreter:
     the three libraries for the direct calls, the harness for the run (its job server imports
-    the libraries, inside the run)."""
+    the libraries, inside the run).
+
+    Returns the rows above and every round (``overhead_rounds.csv``: ``pool_overhead`` pools
+    the rounds of several runs)."""
     import os
 
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
@@ -189,10 +192,10 @@ def harness_overhead(d: int, count: int, tmp: Path, min_direct_s: float = MIN_DI
 
 
 def _overhead_pinned(d, count, tmp, min_direct_s, min_rounds, cpus, path) -> None:
-    _overhead(d, count, tmp, min_direct_s, min_rounds, (cpus[0], cpus[1:])).to_pickle(path)
+    pd.to_pickle(_overhead(d, count, tmp, min_direct_s, min_rounds, (cpus[0], cpus[1:])), path)
 
 
-def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> pd.DataFrame:
+def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``harness_overhead`` in this process; ``split``: (the fits' core, the runner's cores), or None."""
     import os
 
@@ -202,6 +205,7 @@ def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> pd.DataFrame:
     from bench.store import load_records
 
     data = perf_data(f"perf-overhead-d{d}", d, count)
+    started = time.time()
     direct = DirectCalls()
     if split:
         os.sched_setaffinity(0, {split[0]})  # the direct processes, started now, inherit it
@@ -251,7 +255,11 @@ def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> pd.DataFrame:
                          and k != "added_s_per_job"})  # the split is in the row above
     fits_on = {"fits_on_cpu": split[0] if split else "any"}
     out_rows += [whole | {"ci95_low": lo, "ci95_high": hi, "server_start_s": server_s}, with_imports]
-    return pd.DataFrame([row | fits_on for row in out_rows])
+    started = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started))
+    every = [r.assign(method=m, round=np.arange(len(r))) for m, r in rounds.items()]
+    every += [r.assign(method=f"{m}: fresh process, no harness", round=np.arange(len(r))) for m, r in fresh.items()]
+    every = pd.concat(every, ignore_index=True).assign(run_started=started, server_start_s=server_s, **fits_on)
+    return pd.DataFrame([row | fits_on for row in out_rows]), every
 
 
 def _alternate(direct_pass, other, min_direct_s: float, min_rounds: int) -> pd.DataFrame:
@@ -431,8 +439,9 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="tabscm-perf-") as tmp:
         tmp = Path(tmp)
         if "overhead" in parts:
-            results["overhead"] = (harness_overhead(5, 1, tmp, min_direct_s=0.0, min_rounds=1) if args.tiny else
-                                   harness_overhead(50, 3, tmp, split_cpus=not args.no_pin))
+            results["overhead"], results["overhead_rounds"] = (
+                harness_overhead(5, 1, tmp, min_direct_s=0.0, min_rounds=1) if args.tiny else
+                harness_overhead(50, 3, tmp, split_cpus=not args.no_pin))
         if "parallel" in parts:
             results["parallel"] = (parallel_efficiency("abs-corr", 5, 2, tmp) if args.tiny else
                                    parallel_efficiency("notears", 50, 8, tmp))
@@ -447,7 +456,8 @@ def main(argv=None) -> int:
         df.to_csv(out / f"{name}.csv", index=False)
     pd.set_option("display.width", 200)
     for name, df in results.items():
-        print(f"== {name}", df.to_string(index=False) if len(df) else "(empty)", sep="\n")
+        if name != "overhead_rounds":  # every round: for pooling runs (``--pool``), not for reading
+            print(f"== {name}", df.to_string(index=False) if len(df) else "(empty)", sep="\n")
     return 0
 
 
