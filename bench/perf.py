@@ -258,7 +258,7 @@ def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> tuple[pd.DataFr
     started = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started))
     every = [r.assign(method=m, round=np.arange(len(r))) for m, r in rounds.items()]
     every += [r.assign(method=f"{m}: fresh process, no harness", round=np.arange(len(r))) for m, r in fresh.items()]
-    every = pd.concat(every, ignore_index=True).assign(run_started=started, server_start_s=server_s, **fits_on)
+    every = pd.concat(every, ignore_index=True).assign(d=d, run_started=started, server_start_s=server_s, **fits_on)
     return pd.DataFrame([row | fits_on for row in out_rows]), every
 
 
@@ -304,6 +304,17 @@ def _overhead_row(method, d, rounds: pd.DataFrame, added: float = 0.0, base_adde
             "around_fit_s_per_job": (wall - fit) / jobs, "run_only_s_per_job": (run - wall) / jobs}
 
 
+def _resampled_sums(groups: list[pd.DataFrame], added: float, size, rng) -> tuple[np.ndarray, np.ndarray]:
+    """sum(run) + ``added`` and sum(base) of ``size`` resamples, each group's (a method's)
+    rounds drawn with replacement within the group."""
+    run, base = np.full(size, added, dtype=float), np.zeros(size)
+    for g in groups:
+        idx = rng.integers(0, len(g), size=(*np.atleast_1d(size), len(g)))
+        run += g["run"].to_numpy()[idx].sum(axis=-1)
+        base += g["base"].to_numpy()[idx].sum(axis=-1)
+    return run, base
+
+
 def ratio_interval(groups: list[pd.DataFrame], added: float = 0.0, draws: int = 2000,
                    seed: int = 0) -> tuple[float, float]:
     """95 % percentile bootstrap interval of sum(run) + ``added`` over sum(base), drawing each
@@ -311,14 +322,56 @@ def ratio_interval(groups: list[pd.DataFrame], added: float = 0.0, draws: int = 
     rounds in a group: two rounds cannot say how far a third would fall."""
     if any(len(g) < 3 for g in groups):
         return float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    run, base = np.full(draws, added), np.zeros(draws)
-    for g in groups:
-        idx = rng.integers(0, len(g), size=(draws, len(g)))
-        run += g["run"].to_numpy()[idx].sum(axis=1)
-        base += g["base"].to_numpy()[idx].sum(axis=1)
+    run, base = _resampled_sums(groups, added, draws, np.random.default_rng(seed))
     lo, hi = np.percentile(run / base, [2.5, 97.5])
     return float(lo), float(hi)
+
+
+def pooled_interval(runs: list[tuple[list[pd.DataFrame], float]], draws: int = 2000,
+                    seed: int = 0) -> tuple[float, float]:
+    """95 % interval of the pooled ratio of several runs, each (its groups, its ``added``): a
+    two-level percentile bootstrap that draws runs with replacement, then each drawn run's rounds
+    within its groups. Drawing the runs counts how far whole runs differ (their processes, the
+    machine's state that day), which a run's own rounds cannot show. NaN with fewer than three
+    runs, or rounds."""
+    if len(runs) < 3 or any(len(g) < 3 for groups, _ in runs for g in groups):
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    sums = [_resampled_sums(groups, added, (draws, len(runs)), rng) for groups, added in runs]
+    run_s, base_s = (np.stack([s[k] for s in sums]) for k in (0, 1))  # [run, draw, slot]
+    pick = rng.integers(0, len(runs), size=(draws, len(runs)))
+    draw, slot = np.arange(draws)[:, None], np.arange(len(runs))[None, :]
+    ratio = run_s[pick, draw, slot].sum(axis=1) / base_s[pick, draw, slot].sum(axis=1)
+    lo, hi = np.percentile(ratio, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def pool_overhead(rounds: pd.DataFrame) -> pd.DataFrame:
+    """Several overhead runs pooled (their ``overhead_rounds.csv`` rows, told apart by
+    ``run_started``): per method, the ratio of sums over every round of every run, its
+    two-level interval (``pooled_interval``), each run's own ratio and their spread, and the
+    per-job split of what the harness added; then the whole run (PC, GES and NOTEARS, each
+    run's job server start added)."""
+    rows = [_pooled_row(method, {s: ([g], 0.0) for s, g in m.groupby("run_started")})
+            for method, m in rounds.groupby("method", sort=False)]
+    whole = rounds[rounds["method"].isin(CLASSICAL)]
+    rows.append(_pooled_row("all (whole run)", {
+        s: ([g for _, g in r.groupby("method")], float(r["server_start_s"].iloc[0]))
+        for s, r in whole.groupby("run_started")}))
+    return pd.DataFrame(rows)
+
+
+def _pooled_row(name: str, runs: dict[str, tuple[list[pd.DataFrame], float]]) -> dict:
+    """One pooled row from {run: (its groups of rounds, what it adds)}."""
+    frame = pd.concat([g for groups, _ in runs.values() for g in groups])
+    ratios = [(sum(g["run"].sum() for g in groups) + added) / sum(g["base"].sum() for g in groups)
+              for groups, added in runs.values()]
+    lo, hi = pooled_interval(list(runs.values()))
+    d = frame["d"].dropna().astype(int).max() if "d" in frame else None  # rounds files of 2026-11-26 15:59 lack it
+    return _overhead_row(name, d, frame, added=sum(a for _, a in runs.values())) | {
+        "runs": len(runs), "rounds": len(frame), "ci95_low": lo, "ci95_high": hi,
+        "run_ratios": " ".join(f"{r:.3f}" for r in ratios),
+        "between_run_sd": float(np.std(ratios, ddof=1)) if len(ratios) > 1 else float("nan")}
 
 
 def parallel_efficiency(method: str, d: int, seeds: int, tmp: Path) -> pd.DataFrame:
@@ -426,13 +479,32 @@ def main(argv=None) -> int:
     p.add_argument("--tiny", action="store_true", help="a seconds-long smoke setting (tests)")
     p.add_argument("--timeout", type=float, default=300.0, help="per-job budget in the scaling runs")
     p.add_argument("--no-pin", action="store_true",
-                   help="overhead: let the scheduler place the fits (default: fits on one core, the runner on the others)")
+                   help="overhead: let the scheduler place the fits (default: fits on one core, the harness on the others)")
     p.add_argument("--parts", default="overhead,parallel,scaling",
                    help="comma-separated subset of overhead, parallel, scaling (the others' CSVs are kept)")
+    p.add_argument("--pool", nargs="+", metavar="RUN",
+                   help="measure nothing: pool these overhead runs (folders holding overhead_rounds.csv, or "
+                        "such files) into OUT/overhead_pooled.csv")
     args = p.parse_args(argv)
     parts = set(args.parts.split(","))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.pool:
+        files = [Path(f) / "overhead_rounds.csv" if Path(f).is_dir() else Path(f) for f in args.pool]
+        missing = [str(f) for f in files if not f.exists()]
+        if missing:
+            p.error(f"no overhead rounds at {', '.join(missing)}")
+        runs = [pd.read_csv(f) for f in files]
+        starts = [str(r["run_started"].iloc[0]) for r in runs]
+        layouts = {str(v) for r in runs for v in r["fits_on_cpu"].unique()}
+        if len(set(starts)) < len(starts):
+            p.error(f"the same run given twice (started {max(starts, key=starts.count)})")
+        if len(layouts) > 1:
+            p.error(f"runs measured in different layouts (fits_on_cpu {', '.join(sorted(layouts))}): pool them apart")
+        pooled = pool_overhead(pd.concat(runs, ignore_index=True))
+        pooled.to_csv(out / "overhead_pooled.csv", index=False)
+        print(pooled.to_string(index=False))
+        return 0
     import methods
 
     results: dict[str, pd.DataFrame] = {}

@@ -3,8 +3,9 @@ import os
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from bench.perf import growth_exponent, main, ratio_interval
+from bench.perf import growth_exponent, main, pooled_interval, ratio_interval
 
 
 def test_growth_exponent():
@@ -26,6 +27,19 @@ def test_ratio_interval():
     assert np.isnan(ratio_interval([exact.iloc[:2]])).all()  # two rounds cannot give an interval
 
 
+def test_pooled_interval_counts_how_far_runs_differ():
+    base = np.linspace(2.0, 3.0, 8)
+    runs = [([pd.DataFrame({"base": base, "run": r * base})], 0.0) for r in (1.0, 1.1, 1.2)]
+    for groups, _ in runs:  # each run alone: exact, a zero-width interval
+        lo, hi = ratio_interval(groups)
+        assert hi - lo < 1e-12
+    lo, hi = pooled_interval(runs)
+    assert lo < 1.05 and hi > 1.15  # the runs' spread, which no run's rounds show
+    lo, hi = pooled_interval([runs[1]] * 3)
+    assert abs(lo - 1.1) < 1e-12 and abs(hi - 1.1) < 1e-12
+    assert np.isnan(pooled_interval(runs[:2])).all()  # two runs cannot say how far a third would fall
+
+
 def test_perf_tiny(tmp_path):
     cpus = os.sched_getaffinity(0)
     assert main(["--tiny", "--out", str(tmp_path)]) == 0
@@ -42,3 +56,14 @@ def test_perf_tiny(tmp_path):
     assert split.notna().all().all()
     assert (split[["fit_waited_s_per_job", "direct_waited_s_per_job"]] > -0.01).all().all()  # one thread each
     assert (tmp_path / "runtime_vs_d.png").exists()
+    # pooling three copies of this run (as three runs) gives back its ratios
+    rounds = pd.read_csv(tmp_path / "overhead_rounds.csv")
+    for i in range(3):
+        rounds.assign(run_started=f"copy-{i}").to_csv(tmp_path / f"copy-{i}.csv", index=False)
+    assert main(["--pool", *(str(tmp_path / f"copy-{i}.csv") for i in range(3)), "--out", str(tmp_path)]) == 0
+    pooled = pd.read_csv(tmp_path / "overhead_pooled.csv").set_index("method")
+    for method, ratio in over.set_index("method")["overhead"].items():
+        if method != "all (whole run, imports counted)":
+            assert abs(pooled.loc[method, "overhead"] - ratio) < 1e-9 and pooled.loc[method, "runs"] == 3, method
+    with pytest.raises(SystemExit):  # one run given twice would count its rounds twice
+        main(["--pool", str(tmp_path / "copy-0.csv"), str(tmp_path / "copy-0.csv"), "--out", str(tmp_path)])
