@@ -203,9 +203,23 @@ FIT_CPUS_ENV = "TABSCM_BENCH_FIT_CPUS"  # "0" or "0,2": the cores jobs run on, i
 
 def fit_cpus() -> set[int]:
     """The cores a job's process runs its job on (``FIT_CPUS_ENV``, inherited from the job
-    server's environment); empty: wherever the scheduler puts it."""
+    server's environment); empty: wherever the scheduler puts it. Meant for one worker (every
+    worker's jobs would share those cores)."""
     value = os.environ.get(FIT_CPUS_ENV, "")
     return {int(c) for c in value.split(",") if c.strip()}
+
+
+def _move_to_fit_cpus() -> set[int] | None:
+    """Move this process onto ``fit_cpus()``; return the cores it was on, or None if it stays.
+    A setting this machine cannot follow leaves the job where it is: it is a measurement's
+    choice, and must never cost a job."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        cpus = fit_cpus()
+        if cpus:
+            home = os.sched_getaffinity(0)
+            os.sched_setaffinity(0, cpus)
+            return home
+    return None
 
 
 def _job_process(conn, job: Job, path: str, learn: bool = False, prefaulted=None) -> None:
@@ -217,10 +231,7 @@ def _job_process(conn, job: Job, path: str, learn: bool = False, prefaulted=None
     for the rest, so that the harness's own work (the next job's fork and page copying, a
     finished job's exit) stays off the job's core (``bench.perf`` measures so)."""
     try:
-        cpus, home = fit_cpus(), None
-        if cpus and hasattr(os, "sched_setaffinity"):
-            home = os.sched_getaffinity(0)
-            os.sched_setaffinity(0, cpus)
+        home = _move_to_fit_cpus()
         conn.send("started")
         _child(job, path)
         conn.send("done")

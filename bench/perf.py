@@ -196,7 +196,7 @@ def _overhead_pinned(d, count, tmp, min_direct_s, min_rounds, cpus, path) -> Non
 
 
 def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``harness_overhead`` in this process; ``split``: (the fits' core, the runner's cores), or None."""
+    """``harness_overhead`` in this process; ``split``: (the fits' core, the harness's cores), or None."""
     import os
 
     from bench.execute import FIT_CPUS_ENV, job_server
@@ -361,6 +361,24 @@ def pool_overhead(rounds: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def read_runs(paths: list[str]) -> pd.DataFrame:
+    """The rounds of several overhead runs (folders holding ``overhead_rounds.csv``, or such
+    files), refusing what would pool wrongly: a run given twice (its rounds would count twice)
+    or runs measured in different layouts (``fits_on_cpu``)."""
+    files = [Path(f) / "overhead_rounds.csv" if Path(f).is_dir() else Path(f) for f in paths]
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        raise ValueError(f"no overhead rounds at {', '.join(missing)}")
+    runs = [pd.read_csv(f) for f in files]
+    starts = [str(r["run_started"].iloc[0]) for r in runs]
+    if len(set(starts)) < len(starts):
+        raise ValueError(f"the same run given twice (started {max(starts, key=starts.count)})")
+    layouts = {str(v) for r in runs for v in r["fits_on_cpu"].unique()}
+    if len(layouts) > 1:
+        raise ValueError(f"runs measured in different layouts (fits_on_cpu {', '.join(sorted(layouts))}): pool them apart")
+    return pd.concat(runs, ignore_index=True)
+
+
 def _pooled_row(name: str, runs: dict[str, tuple[list[pd.DataFrame], float]]) -> dict:
     """One pooled row from {run: (its groups of rounds, what it adds)}."""
     frame = pd.concat([g for groups, _ in runs.values() for g in groups])
@@ -490,18 +508,10 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.pool:
-        files = [Path(f) / "overhead_rounds.csv" if Path(f).is_dir() else Path(f) for f in args.pool]
-        missing = [str(f) for f in files if not f.exists()]
-        if missing:
-            p.error(f"no overhead rounds at {', '.join(missing)}")
-        runs = [pd.read_csv(f) for f in files]
-        starts = [str(r["run_started"].iloc[0]) for r in runs]
-        layouts = {str(v) for r in runs for v in r["fits_on_cpu"].unique()}
-        if len(set(starts)) < len(starts):
-            p.error(f"the same run given twice (started {max(starts, key=starts.count)})")
-        if len(layouts) > 1:
-            p.error(f"runs measured in different layouts (fits_on_cpu {', '.join(sorted(layouts))}): pool them apart")
-        pooled = pool_overhead(pd.concat(runs, ignore_index=True))
+        try:
+            pooled = pool_overhead(read_runs(args.pool))
+        except ValueError as e:
+            p.error(str(e))
         pooled.to_csv(out / "overhead_pooled.csv", index=False)
         print(pooled.to_string(index=False))
         return 0
