@@ -205,7 +205,7 @@ def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> tuple[pd.DataFr
     from bench.store import load_records
 
     data = perf_data(f"perf-overhead-d{d}", d, count)
-    started = time.time()
+    run_started = time.strftime("%Y-%m-%dT%H:%M:%S")
     direct = DirectCalls()
     if split:
         os.sched_setaffinity(0, {split[0]})  # the direct processes, started now, inherit it
@@ -255,10 +255,9 @@ def _overhead(d, count, tmp, min_direct_s, min_rounds, split) -> tuple[pd.DataFr
                          and k != "added_s_per_job"})  # the split is in the row above
     fits_on = {"fits_on_cpu": split[0] if split else "any"}
     out_rows += [whole | {"ci95_low": lo, "ci95_high": hi, "server_start_s": server_s}, with_imports]
-    started = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(started))
     every = [r.assign(method=m, round=np.arange(len(r))) for m, r in rounds.items()]
     every += [r.assign(method=f"{m}: fresh process, no harness", round=np.arange(len(r))) for m, r in fresh.items()]
-    every = pd.concat(every, ignore_index=True).assign(d=d, run_started=started, server_start_s=server_s, **fits_on)
+    every = pd.concat(every, ignore_index=True).assign(d=d, run_started=run_started, server_start_s=server_s, **fits_on)
     return pd.DataFrame([row | fits_on for row in out_rows]), every
 
 
@@ -382,10 +381,9 @@ def read_runs(paths: list[str]) -> pd.DataFrame:
 def _pooled_row(name: str, runs: dict[str, tuple[list[pd.DataFrame], float]]) -> dict:
     """One pooled row from {run: (its groups of rounds, what it adds)}."""
     frame = pd.concat([g for groups, _ in runs.values() for g in groups])
-    ratios = [(sum(g["run"].sum() for g in groups) + added) / sum(g["base"].sum() for g in groups)
-              for groups, added in runs.values()]
-    lo, hi = pooled_interval(list(runs.values()))
     d = frame["d"].dropna().astype(int).max() if "d" in frame else None  # rounds files of 2026-11-26 15:59 lack it
+    ratios = [_overhead_row(name, d, pd.concat(groups), added=added)["overhead"] for groups, added in runs.values()]
+    lo, hi = pooled_interval(list(runs.values()))
     return _overhead_row(name, d, frame, added=sum(a for _, a in runs.values())) | {
         "runs": len(runs), "rounds": len(frame), "ci95_low": lo, "ci95_high": hi,
         "run_ratios": " ".join(f"{r:.3f}" for r in ratios),
