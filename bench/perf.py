@@ -265,14 +265,36 @@ def _alternate(direct_pass, other, min_direct_s: float, min_rounds: int) -> pd.D
     """A direct pass, ``other(i)``, a direct pass, ``other(i + 1)``, ..., a direct pass, until the
     direct passes add up to ``min_direct_s`` and there are ``min_rounds`` rounds: one row per
     round (``other``'s dict: run, jobs, fit, fit_cpu, wall), its ``base`` (and ``base_cpu``) the
-    mean of the passes around it. A pass gives (seconds, CPU seconds)."""
-    passes, rows = [direct_pass()], []
-    while sum(p[0] for p in passes) < min_direct_s or len(rows) < max(1, min_rounds):
+    mean of the passes around it. A pass gives (seconds, CPU seconds). ``steal`` and
+    ``base_steal``: the host's steal time (``steal_s``) during ``other(i)`` and, averaged,
+    during the passes around it."""
+    def timed_pass():
+        s = steal_s()
+        return direct_pass(), steal_s() - s
+
+    passes, rows = [timed_pass()], []
+    while sum(p[0][0] for p in passes) < min_direct_s or len(rows) < max(1, min_rounds):
+        s = steal_s()
         row = other(len(rows))
-        passes.append(direct_pass())
-        base, base_cpu = (passes[-2] + passes[-1]) / 2
-        rows.append(row | {"base": base, "base_cpu": base_cpu})
+        row["steal"] = steal_s() - s
+        passes.append(timed_pass())
+        base, base_cpu = (passes[-2][0] + passes[-1][0]) / 2
+        rows.append(row | {"base": base, "base_cpu": base_cpu, "base_steal": (passes[-2][1] + passes[-1][1]) / 2})
     return pd.DataFrame(rows)
+
+
+def steal_s() -> float:
+    """CPU seconds the hypervisor has given this virtual machine's cores to other guests since
+    boot (``/proc/stat``'s steal, all cores); NaN where the machine does not say. A round's
+    share tells a slow round on a busy host from one the harness slowed."""
+    import os
+
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()
+        return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError, AttributeError):
+        return float("nan")
 
 
 def _method_row(name, d, r: pd.DataFrame) -> dict:
@@ -300,7 +322,13 @@ def _overhead_row(method, d, rounds: pd.DataFrame, added: float = 0.0, base_adde
             "added_s_per_job": (run - base - base_added) / jobs, "fit_slower_s_per_job": (fit - base) / jobs,
             "fit_cpu_slower_s_per_job": (fit_cpu - base_cpu) / jobs, "fit_waited_s_per_job": (fit - fit_cpu) / jobs,
             "direct_waited_s_per_job": (base - base_cpu) / jobs,
-            "around_fit_s_per_job": (wall - fit) / jobs, "run_only_s_per_job": (run - wall) / jobs}
+            "around_fit_s_per_job": (wall - fit) / jobs, "run_only_s_per_job": (run - wall) / jobs,
+            "steal_s_per_job": _sum(rounds, "steal") / jobs, "direct_steal_s_per_job": _sum(rounds, "base_steal") / jobs}
+
+
+def _sum(rounds: pd.DataFrame, column: str) -> float:
+    """A column's sum; NaN where a round lacks it (runs measured before it was recorded)."""
+    return float(rounds[column].sum(min_count=len(rounds))) if column in rounds else float("nan")
 
 
 def _resampled_sums(groups: list[pd.DataFrame], added: float, size, rng) -> tuple[np.ndarray, np.ndarray]:

@@ -55,6 +55,8 @@ def test_perf_tiny(tmp_path):
     split = fits[["fit_cpu_slower_s_per_job", "fit_waited_s_per_job", "direct_waited_s_per_job"]]
     assert split.notna().all().all()
     assert (split[["fit_waited_s_per_job", "direct_waited_s_per_job"]] > -0.01).all().all()  # one thread each
+    if os.path.exists("/proc/stat"):  # the host's steal time, beside each side's
+        assert (fits[["steal_s_per_job", "direct_steal_s_per_job"]] >= 0).all().all()
     assert (tmp_path / "runtime_vs_d.png").exists()
     # pooling three copies of this run (as three runs) gives back its ratios
     rounds = pd.read_csv(tmp_path / "overhead_rounds.csv")
