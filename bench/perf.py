@@ -268,18 +268,18 @@ def _alternate(direct_pass, other, min_direct_s: float, min_rounds: int) -> pd.D
     mean of the passes around it. A pass gives (seconds, CPU seconds). ``steal`` and
     ``base_steal``: the host's steal time (``steal_s``) during ``other(i)`` and, averaged,
     during the passes around it."""
-    def timed_pass():
+    def timed_pass():  # (seconds, CPU seconds, steal seconds)
         s = steal_s()
-        return direct_pass(), steal_s() - s
+        return np.append(direct_pass(), steal_s() - s)
 
     passes, rows = [timed_pass()], []
-    while sum(p[0][0] for p in passes) < min_direct_s or len(rows) < max(1, min_rounds):
+    while sum(p[0] for p in passes) < min_direct_s or len(rows) < max(1, min_rounds):
         s = steal_s()
         row = other(len(rows))
         row["steal"] = steal_s() - s
         passes.append(timed_pass())
-        base, base_cpu = (passes[-2][0] + passes[-1][0]) / 2
-        rows.append(row | {"base": base, "base_cpu": base_cpu, "base_steal": (passes[-2][1] + passes[-1][1]) / 2})
+        base, base_cpu, base_steal = (passes[-2] + passes[-1]) / 2
+        rows.append(row | {"base": base, "base_cpu": base_cpu, "base_steal": base_steal})
     return pd.DataFrame(rows)
 
 
