@@ -12,8 +12,13 @@ says which way it ranks. Conventions (tested by hand-worked cases in tests/test_
 - ``shd``: gadjid's SHD; each unordered pair that differs counts once (a reversal is 1).
   gadjid refuses cyclic graphs (Sachs ``cdt18`` is one); there the same count is taken with
   numpy (``pairwise_shd``, which the tests check against gadjid on DAGs).
-- ``shd_cpdag``: gadjid's SHD between the CPDAG of the truth and the CPDAG of the prediction
-  (a DAG prediction is first mapped to its CPDAG; a CPDAG prediction is used as is).
+- The truth's essential graph E (``essential_graph``): its CPDAG, or for interventional data
+  its I-essential graph (Hauser & Bühlmann 2012), the class of DAGs the data could tell apart.
+  Encoded like every graph here: directed i -> j is E[i, j] = 1 only, undirected is 1 both
+  ways. ``evaluate`` uses the ``truth_cpdag`` it is given (the runner passes the I-essential
+  graph for interventional data), else the truth's CPDAG.
+- ``shd_cpdag``: gadjid's SHD between the truth's essential graph E and the CPDAG of the
+  prediction (a DAG prediction is first mapped to its CPDAG; a CPDAG prediction is used as is).
 - ``sid``: gadjid's SID for a DAG prediction, gadjid's parent-AID (its generalisation,
   equal to SID on DAGs) for a CPDAG prediction. NaN only when the truth is not a DAG or the
   prediction is not a graph gadjid accepts.
@@ -23,6 +28,11 @@ says which way it ranks. Conventions (tested by hand-worked cases in tests/test_
 - ``skeleton_auroc``: scores symmetrised (max of both directions) against the skeleton.
 - ``orientation_accuracy``: share of true edges i -> j with scores[i, j] > scores[j, i]; a
   tie (e.g. an undirected edge) counts one half. NaN when the truth has no edge.
+- ``orientation_compelled`` / ``orientation_unidentifiable``: the same share over the true
+  edges that E orients (compelled) / leaves undirected (no method can orient them from the
+  data, so one half is all a method can be sure of). ``n_compelled_edges`` /
+  ``n_unidentifiable_edges`` count them (floats, like ``n_true_edges``; not ranked). A share
+  is NaN when its count is 0; shares and counts are NaN when the truth is not a DAG.
 """
 from __future__ import annotations
 
@@ -32,20 +42,36 @@ import networkx as nx
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from methods.convert import dag_to_cpdag, to_gadjid
+from methods.convert import dag_to_cpdag, dag_to_interventional_cpdag, to_gadjid
 
 HIGHER_IS_BETTER = {
     "auroc": True, "auprc": True, "precision": True, "recall": True, "f1": True,
     "skeleton_precision": True, "skeleton_recall": True, "skeleton_f1": True,
     "skeleton_auroc": True, "orientation_accuracy": True,
+    "orientation_compelled": True, "orientation_unidentifiable": True,
     "shd": False, "shd_cpdag": False, "sid": False,
 }
 
 
 @lru_cache(maxsize=256)
-def _truth_cpdag(shape: tuple[int, int], data: bytes) -> np.ndarray:
-    """CPDAG of a truth graph, memoised: many methods are scored against the same truth."""
-    return dag_to_cpdag(np.frombuffer(data, dtype=np.int8).reshape(shape))
+def _essential_graph(shape: tuple[int, int], data: bytes, targets: tuple[tuple[int, ...], ...]) -> np.ndarray:
+    """Essential graph of a truth DAG, memoised: many methods are scored against the same truth.
+    Returned read-only, since every caller shares the cached array."""
+    A = np.frombuffer(data, dtype=np.int8).reshape(shape)
+    E = dag_to_interventional_cpdag(A, targets) if targets else dag_to_cpdag(A)
+    E.flags.writeable = False
+    return E
+
+
+def essential_graph(truth: np.ndarray, targets=None) -> np.ndarray | None:
+    """The truth's essential graph [d, d] int8: its CPDAG when ``targets`` is None or empty,
+    else its I-essential graph for the intervention target sets ``targets`` (each a list of node
+    indices; the observational setting is always included). None when the truth is not a DAG."""
+    T = (np.asarray(truth) != 0).astype(np.int8)
+    if not is_dag(T):
+        return None
+    key = tuple(sorted({tuple(sorted({int(v) for v in t})) for t in (targets or ())} - {()}))
+    return _essential_graph(T.shape, T.tobytes(), key)
 
 
 def is_dag(A: np.ndarray) -> bool:
@@ -78,14 +104,29 @@ def pairwise_shd(T: np.ndarray, G: np.ndarray) -> float:
     return float(np.sum((T[iu] != G[iu]) | (T.T[iu] != G.T[iu])))
 
 
-def ranking_metrics(truth: np.ndarray, scores: np.ndarray) -> dict[str, float]:
-    """AUROC, AUPRC, skeleton AUROC and orientation accuracy of a score matrix."""
+def _orientation_share(fwd: np.ndarray, bwd: np.ndarray) -> float:
+    """Share of edges whose forward score beats the backward one, ties one half; NaN if none."""
+    return float(np.mean((fwd > bwd) + 0.5 * (fwd == bwd))) if len(fwd) else float("nan")
+
+
+def ranking_metrics(truth: np.ndarray, scores: np.ndarray,
+                    essential: np.ndarray | None = None) -> dict[str, float]:
+    """AUROC, AUPRC, skeleton AUROC and orientation accuracy of a score matrix, the last also
+    split by whether the truth's essential graph (``essential``, default its CPDAG) orients
+    the edge: a method should not be blamed for a coin flip on an edge the data cannot orient."""
     T = np.asarray(truth) != 0
     S = np.asarray(scores, dtype=float)
     d = T.shape[0]
     off = ~np.eye(d, dtype=bool)
     y, s = T[off], S[off]
-    out = dict.fromkeys(["auroc", "auprc", "skeleton_auroc", "orientation_accuracy"], float("nan"))
+    out = dict.fromkeys(["auroc", "auprc", "skeleton_auroc", "orientation_accuracy",
+                         "orientation_compelled", "orientation_unidentifiable",
+                         "n_compelled_edges", "n_unidentifiable_edges"], float("nan"))
+    E = essential if essential is not None else essential_graph(T)
+    if E is not None:
+        E = np.asarray(E) != 0
+        out["n_compelled_edges"] = float((T & E & ~E.T).sum())
+        out["n_unidentifiable_edges"] = float((T & E & E.T).sum())
     if not y.any():
         return out
     out["auroc"] = float(roc_auc_score(y, s)) if not y.all() else float("nan")
@@ -95,8 +136,11 @@ def ranking_metrics(truth: np.ndarray, scores: np.ndarray) -> dict[str, float]:
     if 0 < skel.sum() < len(skel):
         out["skeleton_auroc"] = float(roc_auc_score(skel, np.maximum(S, S.T)[iu]))
     i, j = np.nonzero(T & ~T.T)
-    fwd, bwd = S[i, j], S[j, i]
-    out["orientation_accuracy"] = float(np.mean((fwd > bwd) + 0.5 * (fwd == bwd)))
+    out["orientation_accuracy"] = _orientation_share(S[i, j], S[j, i])
+    if E is not None:
+        for key, mask in [("orientation_compelled", ~E.T), ("orientation_unidentifiable", E.T)]:
+            i, j = np.nonzero(T & E & mask)
+            out[key] = _orientation_share(S[i, j], S[j, i])
     return out
 
 
@@ -104,8 +148,8 @@ def graph_metrics(truth: np.ndarray, graph: np.ndarray, cpdag: bool,
                   truth_cpdag: np.ndarray | None = None) -> dict[str, float]:
     """Precision/recall/F1 (directed and skeleton), SHD, SHD between CPDAGs, SID, edge counts.
 
-    ``truth_cpdag``: the truth's CPDAG when the caller has it already (the runner computes it
-    once per dataset; causal-learn's dag2cpdag takes seconds on a dense 100-node graph)."""
+    ``truth_cpdag``: the truth's essential graph when the caller has it already (the runner
+    computes it once per dataset), else the truth's CPDAG."""
     T = (np.asarray(truth) != 0).astype(np.int8)
     G = (np.asarray(graph) != 0).astype(np.int8)
     np.fill_diagonal(G, 0)
@@ -122,7 +166,7 @@ def graph_metrics(truth: np.ndarray, graph: np.ndarray, cpdag: bool,
     pred_is_dag = not (G & G.T).any() and is_dag(G)
     if truth_dag and (cpdag or pred_is_dag):
         pred_cpdag = G if cpdag else dag_to_cpdag(G)
-        t_cpdag = truth_cpdag if truth_cpdag is not None else _truth_cpdag(T.shape, T.tobytes())
+        t_cpdag = truth_cpdag if truth_cpdag is not None else essential_graph(T)
         out["shd_cpdag"] = _gadjid("shd", to_gadjid(t_cpdag), to_gadjid(pred_cpdag))
     else:
         out["shd_cpdag"] = float("nan")
@@ -137,12 +181,14 @@ def graph_metrics(truth: np.ndarray, graph: np.ndarray, cpdag: bool,
 
 def truth_cpdag(truth: np.ndarray) -> np.ndarray | None:
     """The CPDAG of a truth graph, or None when the truth is not a DAG."""
-    T = (np.asarray(truth) != 0).astype(np.int8)
-    return _truth_cpdag(T.shape, T.tobytes()) if is_dag(T) else None
+    return essential_graph(truth)
 
 
 def evaluate(truth_graph: np.ndarray, prediction, truth_cpdag: np.ndarray | None = None) -> dict[str, float]:
-    """Every metric of a Prediction (``.scores``, ``.graph``, ``.cpdag``) against the truth."""
+    """Every metric of a Prediction (``.scores``, ``.graph``, ``.cpdag``) against the truth.
+
+    ``truth_cpdag``: the truth's essential graph (its CPDAG, or its I-essential graph for
+    interventional data, see ``essential_graph``); computed from the truth when not given."""
     out = graph_metrics(truth_graph, prediction.graph, bool(prediction.cpdag), truth_cpdag)
-    out.update(ranking_metrics(truth_graph, prediction.scores))
+    out.update(ranking_metrics(truth_graph, prediction.scores, truth_cpdag))
     return out

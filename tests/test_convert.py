@@ -1,7 +1,19 @@
-"""The single causal-learn conversion, checked by hand and on a causal-learn run."""
-import numpy as np
+"""The single causal-learn conversion, checked by hand and on a causal-learn run; the CPDAG and
+I-essential graph from graphical-models, checked against causal-learn and a brute-force definition."""
+import itertools
 
-from methods.convert import causallearn_edge_counts, dag_to_cpdag, from_causallearn, to_gadjid
+import numpy as np
+import pytest
+
+from methods.convert import (causallearn_edge_counts, dag_to_cpdag, dag_to_cpdag_causallearn,
+                             dag_to_interventional_cpdag, from_causallearn, to_gadjid)
+
+
+def random_dag(rng, d, p):
+    """A random DAG [d, d] with edge probability p, nodes permuted so that the topological
+    order is not the index order."""
+    order = rng.permutation(d)
+    return np.triu(rng.random((d, d)) < p, 1).astype(np.int8)[np.ix_(order, order)]
 
 
 def test_causallearn_endpoint_encoding_by_hand():
@@ -29,11 +41,102 @@ def test_pc_on_collider_is_oriented():
     assert A.tolist() == [[0, 1, 0], [0, 0, 0], [0, 1, 0]]
 
 
-def test_dag_to_cpdag_keeps_v_structures_only():
+@pytest.mark.parametrize("to_cpdag", [dag_to_cpdag, dag_to_cpdag_causallearn])
+def test_dag_to_cpdag_keeps_v_structures_only(to_cpdag):
     chain = np.array([[0, 1, 0], [0, 0, 1], [0, 0, 0]])
-    assert (dag_to_cpdag(chain) == np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]])).all()
+    assert (to_cpdag(chain) == np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]])).all()
     collider = np.array([[0, 1, 0], [0, 0, 0], [0, 1, 0]])
-    assert (dag_to_cpdag(collider) == collider).all()
+    assert (to_cpdag(collider) == collider).all()
+    # v-structure 0 -> 2 <- 1 plus 2 -> 3: Meek rule 1 compels 2 -> 3
+    vplus = np.zeros((4, 4), int)
+    vplus[0, 2] = vplus[1, 2] = vplus[2, 3] = 1
+    out = to_cpdag(vplus)
+    assert (out == vplus).all() and out.dtype == np.int8 and out.shape == (4, 4)
+    assert (to_cpdag(np.zeros((3, 3))) == 0).all()
+
+
+def _random_dags(seed, n, d_range):
+    """n random DAGs, sparse to dense: edge probability log-uniform in [0.02, 0.5]."""
+    rng = np.random.default_rng(seed)
+    for _ in range(n):
+        d = int(rng.integers(*d_range))
+        yield random_dag(rng, d, float(np.exp(rng.uniform(np.log(0.02), np.log(0.5)))))
+
+
+def test_cpdag_equals_causallearn_on_random_dags():
+    for A in _random_dags(0, 200, (2, 31)):
+        assert (dag_to_cpdag(A) == dag_to_cpdag_causallearn(A)).all()
+
+
+@pytest.mark.slow
+def test_cpdag_equals_causallearn_on_large_random_dags():
+    for A in _random_dags(1, 40, (30, 101)):
+        assert (dag_to_cpdag(A) == dag_to_cpdag_causallearn(A)).all()
+
+
+def _vstructures(A):
+    return {(a, c, b) for c in range(len(A)) for a, b in itertools.combinations(np.flatnonzero(A[:, c]), 2)
+            if not (A[a, b] or A[b, a])}
+
+
+def _is_acyclic(A):
+    A = A.copy()
+    while A.any():
+        sinks = ~A.any(axis=1) & A.any(axis=0)   # nodes with parents but no children
+        if not sinks.any():
+            return False
+        A[:, sinks] = 0
+    return True
+
+
+def brute_force_essential_graph(A, targets):
+    """The I-essential graph by its definition (Hauser & Bühlmann 2012, Thm. 10): the union of the
+    DAGs with A's skeleton that, for the empty target set and each target set I, have the same
+    skeleton and v-structures as A once the arrows into I are cut."""
+    family = [[]] + [list(t) for t in targets]
+
+    def signature(D):
+        out = []
+        for I in family:
+            DI = D.copy()
+            DI[:, I] = 0
+            out.append((frozenset(zip(*np.nonzero(DI | DI.T))), _vstructures(DI)))
+        return out
+
+    pairs = list(zip(*np.nonzero(np.triu(A | A.T, 1))))
+    target, E = signature(A), np.zeros_like(A)
+    for flips in itertools.product([0, 1], repeat=len(pairs)):
+        D = np.zeros_like(A)
+        for (i, j), f in zip(pairs, flips):
+            D[(j, i) if f else (i, j)] = 1
+        if _is_acyclic(D) and signature(D) == target:
+            E |= D
+    return E
+
+
+def test_interventional_cpdag_by_hand():
+    chain = np.array([[0, 1, 0], [0, 0, 1], [0, 0, 0]], dtype=np.int8)  # 0 -> 1 -> 2
+    both = np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]])
+    assert (dag_to_interventional_cpdag(chain, []) == both).all()
+    assert (dag_to_interventional_cpdag(chain, [[0]]) == chain).all()   # 0 -> 1, then Meek 1: 1 -> 2
+    assert (dag_to_interventional_cpdag(chain, [[1]]) == chain).all()   # both edges cut
+    # target {2} orients 1 -> 2 only; 0 - 1 stays undirected
+    assert dag_to_interventional_cpdag(chain, [[2]]).tolist() == [[0, 1, 0], [1, 0, 1], [0, 0, 0]]
+    assert (dag_to_interventional_cpdag(chain, [[0, 1, 2]]) == both).all()  # same target for both ends
+
+
+def test_interventional_cpdag_matches_brute_force_definition():
+    rng = np.random.default_rng(2)
+    checked = 0
+    while checked < 60:
+        d = int(rng.integers(3, 7))
+        A = random_dag(rng, d, float(rng.uniform(0.2, 0.7)))
+        if A.sum() > 10:
+            continue
+        targets = [list(rng.choice(d, size=int(rng.integers(1, 3)), replace=False))
+                   for _ in range(int(rng.integers(0, 3)))]
+        assert (dag_to_interventional_cpdag(A, targets) == brute_force_essential_graph(A, targets)).all(), (A, targets)
+        checked += 1
 
 
 def test_gadjid_encoding_marks_undirected_once():

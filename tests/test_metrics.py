@@ -96,7 +96,7 @@ def test_diagonal_of_scores_is_ignored():
     a = evaluate(CHAIN, pred(CHAIN, scores=s))
     np.fill_diagonal(s, 100.0)
     b = evaluate(CHAIN, pred(CHAIN, scores=s))
-    assert a == b
+    np.testing.assert_equal(a, b)  # NaN (the chain has no compelled edge) equals NaN here
 
 
 def test_cyclic_truth_gives_nan_for_class_metrics_only():
@@ -134,3 +134,97 @@ def test_agrees_with_sklearn_and_gadjid_on_random_graphs(seed):
     hand = int(np.sum((T[iu] != G[iu]) | (T.T[iu] != G.T[iu])))
     assert m["shd"] == hand == gadjid.shd(T.astype(np.int8), G.astype(np.int8))[1] == pairwise_shd(T, G)
     assert m["sid"] == gadjid.sid(T.astype(np.int8), G.astype(np.int8), edge_direction="from row to column")[1]
+
+
+# --- orientation split by identifiability: the truth's essential graph decides ---------------
+
+def _adj(d, edges):
+    A = np.zeros((d, d), int)
+    for i, j in edges:
+        A[i, j] = 1
+    return A
+
+
+def test_chain_edges_are_all_unidentifiable():
+    m = evaluate(CHAIN, pred(CHAIN))  # 0 - 1 - 2 in the CPDAG
+    assert m["n_unidentifiable_edges"] == 2 and m["n_compelled_edges"] == 0
+    assert m["orientation_unidentifiable"] == 1.0 and np.isnan(m["orientation_compelled"])
+
+
+def test_v_structure_edges_are_compelled():
+    vs = _adj(3, [(0, 2), (1, 2)])
+    m = evaluate(vs, pred(vs))
+    assert m["n_compelled_edges"] == 2 and m["n_unidentifiable_edges"] == 0
+    assert m["orientation_compelled"] == 1.0 and np.isnan(m["orientation_unidentifiable"])
+    # a reversed prediction gets both compelled edges wrong
+    m = evaluate(vs, pred(vs.T))
+    assert m["orientation_compelled"] == 0.0
+
+
+def test_meek_rule_one_compels_the_edge_after_a_v_structure():
+    T = _adj(4, [(0, 2), (1, 2), (2, 3)])
+    m = evaluate(T, pred(T))
+    assert m["n_compelled_edges"] == 3 and m["n_unidentifiable_edges"] == 0
+    # predicting 3 -> 2 instead: 2 of 3 compelled edges right
+    assert evaluate(T, pred(_adj(4, [(0, 2), (1, 2), (3, 2)])))["orientation_compelled"] == pytest.approx(2 / 3)
+
+
+def test_symmetric_prediction_scores_one_half_on_both():
+    T = _adj(4, [(0, 1), (1, 2), (3, 2)])  # 1 -> 2 <- 3 compelled (v-structure), 0 - 1 undirected
+    sym = np.array((T | T.T), dtype=float)
+    m = evaluate(T, pred(T | T.T, cpdag=True, scores=sym))
+    assert (m["n_compelled_edges"], m["n_unidentifiable_edges"]) == (2, 1)
+    assert m["orientation_compelled"] == m["orientation_unidentifiable"] == 0.5
+
+
+def test_split_nan_for_cyclic_truth_and_empty_truth():
+    cyc = np.array([[0, 1, 0], [0, 0, 1], [1, 0, 0]])
+    m = evaluate(cyc, pred(CHAIN))
+    assert all(np.isnan(m[k]) for k in ["orientation_compelled", "orientation_unidentifiable",
+                                        "n_compelled_edges", "n_unidentifiable_edges"])
+    m = evaluate(np.zeros((3, 3), int), pred(CHAIN))
+    assert m["n_compelled_edges"] == m["n_unidentifiable_edges"] == 0
+    assert np.isnan(m["orientation_compelled"]) and np.isnan(m["orientation_unidentifiable"])
+
+
+def test_split_agrees_with_causallearn_cpdag_on_random_dags():
+    from methods.convert import dag_to_cpdag_causallearn
+
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        d = int(rng.integers(5, 31))
+        order = rng.permutation(d)
+        T = np.triu(rng.random((d, d)) < rng.uniform(0.05, 0.5), 1)[np.ix_(order, order)].astype(int)
+        S = rng.random((d, d))
+        S[rng.random((d, d)) < 0.2] = 0.5            # some ties
+        C = dag_to_cpdag_causallearn(T)
+        share = {"orientation_compelled": [], "orientation_unidentifiable": []}
+        for i, j in zip(*np.nonzero(T)):
+            key = "orientation_unidentifiable" if C[j, i] else "orientation_compelled"
+            share[key].append(1.0 if S[i, j] > S[j, i] else 0.5 if S[i, j] == S[j, i] else 0.0)
+        m = evaluate(T, Prediction(S, T.astype(np.int8)))
+        for key, vals in share.items():
+            n_key = "n_compelled_edges" if key == "orientation_compelled" else "n_unidentifiable_edges"
+            assert m[n_key] == len(vals)
+            if vals:
+                assert m[key] == pytest.approx(np.mean(vals))
+            else:
+                assert np.isnan(m[key])
+
+
+def test_interventional_essential_graph_orients_what_the_cpdag_cannot():
+    from bench.metrics import essential_graph
+
+    two = _adj(2, [(0, 1)])
+    assert essential_graph(two).tolist() == [[0, 1], [1, 0]]
+    for targets in ([[0]], [[1]]):
+        assert essential_graph(two, targets).tolist() == [[0, 1], [0, 0]]
+    assert (essential_graph(two, [[]]) == essential_graph(two)).all()      # empty set = observational
+    m = evaluate(two, pred(two), truth_cpdag=essential_graph(two, [[0]]))
+    assert (m["n_compelled_edges"], m["n_unidentifiable_edges"]) == (1, 0)
+    assert m["orientation_compelled"] == 1.0 and m["shd_cpdag"] == 1       # a DAG's CPDAG vs the directed edge
+    # chain 0 -> 1 -> 2, target {2}: 1 -> 2 compelled, 0 - 1 still undirected
+    m = evaluate(CHAIN, pred(CHAIN.T), truth_cpdag=essential_graph(CHAIN, [[2]]))
+    assert (m["n_compelled_edges"], m["n_unidentifiable_edges"]) == (1, 1)
+    assert m["orientation_compelled"] == 0.0 and m["orientation_unidentifiable"] == 0.0
+    assert essential_graph(np.array([[0, 1], [1, 0]]), [[0]]) is None     # not a DAG
