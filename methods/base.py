@@ -70,7 +70,11 @@ class Method:
     """Base class of every causal discovery method in the benchmark.
 
     Subclasses set the class attributes below, take only keyword parameters in
-    ``__init__`` (stored under the same names), and implement ``fit``.
+    ``__init__`` (stored under the same names), and implement ``fit``. Each parameter's valid
+    values are declared in ``parameter_constraints``, as scikit-learn's
+    ``_parameter_constraints`` (a list per parameter of ``Interval``, ``StrOptions``, a type or
+    None, from ``sklearn.utils._param_validation``), so a bad setting is refused before any job
+    runs (``validate_params``).
     """
 
     name: str = ""                  # registry name, set by @register
@@ -81,6 +85,8 @@ class Method:
     deterministic: bool = True      # same input, same output, whatever the seed
     output: str = "dag"             # "dag", "cpdag" or "scores" (graph derived from scores)
     preload: tuple[str, ...] = ()   # modules the runner imports once per worker, not once per job
+    min_seeds: int = 1              # seeds a stochastic method runs with at least (deterministic: 1)
+    parameter_constraints: dict = {}  # parameter -> list of allowed kinds of value (see above)
 
     def fit(self, obs) -> Prediction:  # pragma: no cover - interface
         raise NotImplementedError
@@ -102,6 +108,16 @@ class Method:
         for k, v in params.items():
             setattr(self, k, v)
         return self
+
+    def validate_params(self) -> None:
+        """Raise ValueError (one line) unless every parameter is of a declared valid value."""
+        from sklearn.utils._param_validation import InvalidParameterError, validate_parameter_constraints
+
+        constraints = {k: v for k, v in self.parameter_constraints.items() if k in self.param_names()}
+        try:
+            validate_parameter_constraints(constraints, self.get_params(), self.name or type(self).__name__)
+        except InvalidParameterError as e:
+            raise ValueError(str(e)) from None
 
     def fingerprint(self) -> str:
         """Identity of the files this method's output depends on beyond the code (e.g. the sha256

@@ -7,7 +7,10 @@ R^2, which succeeds exactly when a simulator leaks the causal order through scal
 """
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
 from .base import Method, Prediction
 from .registry import register
@@ -56,6 +59,8 @@ class Random(Method):
 
     time_budget_s = 10.0
     deterministic = False
+    min_seeds = 5  # one seed is one draw of chance: an interval needs several
+    parameter_constraints = {"seed": [Interval(Integral, 0, None, closed="left")]}
 
     def __init__(self, seed: int = 0):
         self.seed = seed
@@ -73,6 +78,8 @@ class _SymmetricScore(Method):
 
     time_budget_s = 30.0
     output = "scores"
+    parameter_constraints = {"edges_per_node": [Interval(Real, 0, None, closed="left")],
+                             "ridge": [Interval(Real, 0, None, closed="left")]}
 
     def __init__(self, edges_per_node: float = 1.0):
         self.edges_per_node = edges_per_node

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import time
 
+from numbers import Integral, Real
+
 import networkx as nx
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._quiet import quiet
 from .base import Method, Prediction
@@ -23,6 +26,8 @@ from .convert import causallearn_edge_counts, from_causallearn
 from .registry import register
 
 ROWS = ("pooled", "observational")
+PROBABILITY = [Interval(Real, 0, 1, closed="neither")]
+ROWS_OPTION = [StrOptions(set(ROWS))]
 
 
 def select_rows(obs, rows: str) -> tuple[np.ndarray, dict]:
@@ -80,6 +85,9 @@ class PC(Method):
     library = "causal-learn"
     time_budget_s = 300.0
     output = "cpdag"
+    parameter_constraints = {"alpha": PROBABILITY, "indep_test": [StrOptions({"fisherz", "kci"})],
+                             "depth": [Interval(Integral, -1, None, closed="left")], "stable": ["boolean"],
+                             "rows": ROWS_OPTION}
 
     def __init__(self, alpha: float = 0.05, indep_test: str = "fisherz", depth: int = -1,
                  stable: bool = True, rows: str = "pooled"):
@@ -117,6 +125,8 @@ class GES(Method):
     library = "causal-learn"
     time_budget_s = 300.0
     output = "cpdag"
+    parameter_constraints = {"lambda_value": [Interval(Real, 0, None, closed="neither")],
+                             "max_parents": [Interval(Integral, -1, None, closed="left")], "rows": ROWS_OPTION}
 
     def __init__(self, lambda_value: float = 0.5, max_parents: int = -1, rows: str = "pooled"):
         self.lambda_value = lambda_value
@@ -168,6 +178,8 @@ class GIES(Method):
     time_budget_s = 300.0
     uses_interventions = True
     output = "cpdag"
+    parameter_constraints = {"lmbda": [Interval(Real, 0, None, closed="left"), None],
+                             "min_env_rows": [Interval(Integral, 2, None, closed="left")]}
 
     def __init__(self, lmbda: float | None = None, min_env_rows: int = 3):
         self.lmbda = lmbda
@@ -211,6 +223,8 @@ class DirectLiNGAM(Method):
 
     library = "lingam"
     time_budget_s = 300.0
+    parameter_constraints = {"w_threshold": [Interval(Real, 0, None, closed="left")],
+                             "measure": [StrOptions({"pwling", "kernel"})], "rows": ROWS_OPTION}
 
     def __init__(self, w_threshold: float = 0.01, measure: str = "pwling", rows: str = "pooled"):
         self.w_threshold = w_threshold

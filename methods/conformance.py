@@ -94,7 +94,16 @@ def check_blind_to_truth(name: str) -> None:
         f"{name}: output changed with the truth graph alone"
 
 
-CHECKS = [check_init_only_stores_params, check_prediction_contract, check_same_seed_same_output,
+def check_parameters_declared(name: str) -> None:
+    """Every parameter has declared valid values (``parameter_constraints``), and the defaults
+    are among them: a bad setting is then refused before any job runs."""
+    cls = method_class(name)
+    missing = [p for p in cls.param_names() if p not in cls.parameter_constraints]
+    assert not missing, f"{name}: no parameter_constraints for {missing}"
+    cls().validate_params()
+
+
+CHECKS = [check_init_only_stores_params, check_parameters_declared, check_prediction_contract, check_same_seed_same_output,
           check_interventions_accepted, check_blind_to_truth]
 
 

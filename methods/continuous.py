@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import time
 
+from numbers import Integral, Real
+
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
 from ._quiet import import_quietly, quiet
 from .base import Method, Prediction
-from .classical import break_cycles, select_rows
+from .classical import ROWS_OPTION, break_cycles, select_rows
 from .registry import register
 
 
@@ -42,6 +45,11 @@ class Notears(Method):
 
     library = "gcastle"
     time_budget_s = 300.0
+    parameter_constraints = {"lambda1": [Interval(Real, 0, None, closed="left")],
+                             "w_threshold": [Interval(Real, 0, None, closed="left")],
+                             "max_iter": [Interval(Integral, 1, None, closed="left")],
+                             "h_tol": [Interval(Real, 0, None, closed="neither")],
+                             "rho_max": [Interval(Real, 0, None, closed="neither")], "rows": ROWS_OPTION}
 
     def __init__(self, lambda1: float = 0.1, w_threshold: float = 0.3, max_iter: int = 100,
                  h_tol: float = 1e-8, rho_max: float = 1e16, rows: str = "pooled"):
@@ -77,6 +85,11 @@ class Dagma(Method):
 
     library = "dagma"
     time_budget_s = 300.0
+    parameter_constraints = {"lambda1": [Interval(Real, 0, None, closed="left")],
+                             "w_threshold": [Interval(Real, 0, None, closed="left")],
+                             "T": [Interval(Integral, 1, None, closed="left")],
+                             "warm_iter": [Interval(Integral, 1, None, closed="left")],
+                             "max_iter": [Interval(Integral, 1, None, closed="left")], "rows": ROWS_OPTION}
 
     def __init__(self, lambda1: float = 0.03, w_threshold: float = 0.3, T: int = 5,
                  warm_iter: int = 30000, max_iter: int = 60000, rows: str = "pooled"):

@@ -86,9 +86,18 @@ def method_class(name: str) -> type[Method]:
 
 
 def get_method(name: str, **params) -> Method:
-    """An instance of the named method with the given parameters."""
+    """An instance of the named method with the given parameters, each checked against the
+    method's ``parameter_constraints`` (ValueError with one line otherwise)."""
     cls = method_class(name)
+    unknown = sorted(set(params) - set(cls.param_names()))
+    if unknown:
+        near = difflib.get_close_matches(unknown[0], cls.param_names(), n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        raise ValueError(f"method {name!r} has no parameter {unknown[0]!r}{hint} "
+                         f"(it takes {', '.join(cls.param_names()) or 'none'})")
     try:
-        return cls(**params)
+        method = cls(**params)
     except TypeError as e:
         raise ValueError(f"bad parameters for method {name!r}: {e}") from None
+    method.validate_params()
+    return method

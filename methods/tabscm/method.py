@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import time
 
+from numbers import Integral, Real
+
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..base import Method, Prediction
 from ..registry import register
@@ -18,6 +21,10 @@ class _TabSCM(Method):
     output = "scores"
     time_budget_s = 120.0
     arch = ""
+    parameter_constraints = {"checkpoint": [str, None], "threshold": [Interval(Real, 0, 1, closed="both")],
+                             "device": [StrOptions({"cpu", "cuda"})],
+                             "max_rows": [Interval(Integral, 3, None, closed="left"), None],
+                             "seed": [Interval(Integral, 0, None, closed="left")]}
 
     def __init__(self, checkpoint: str | None = None, threshold: float = 0.5, device: str = "cpu",
                  max_rows: int = 2000, seed: int = 0):
