@@ -14,6 +14,14 @@ RUN_FIELDS = {"suite": None, "methods": "all", "seeds": 1, "out": None, "n_jobs"
               "memory_gb": 8.0}
 
 
+class Interrupted(BaseException):
+    """SIGTERM, raised where the run is, as Ctrl-C raises KeyboardInterrupt."""
+
+
+def _terminate(signum, frame):
+    raise Interrupted()
+
+
 def cmd_list(args) -> int:
     import datasets
     import methods
@@ -34,26 +42,76 @@ def cmd_list(args) -> int:
     return 0
 
 
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _names(v) -> bool:
+    return isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+
+
+#: the run file's schema: field -> (check, what it must be); None is "not given" for every field
+RUN_SCHEMA = {
+    "suite": (_names, "a suite name or a list of names"),
+    "methods": (_names, "a method spec or a list of them"),
+    "seeds": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "out": (lambda v: isinstance(v, str) and v != "", "a folder path"),
+    "n_jobs": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "timeout": (lambda v: _is_number(v) and v > 0, "a number of seconds > 0"),
+    "backend": (lambda v: v in ("loky", "dask", "ray"), "one of loky, dask, ray"),
+    "scheduler": (lambda v: isinstance(v, str), "an address (text)"),
+    "force": (lambda v: isinstance(v, bool), "true or false (not quoted)"),
+    "data": (lambda v: isinstance(v, str), "a CSV file path"),
+    "truth": (lambda v: isinstance(v, str), "a CSV file path"),
+    "memory_gb": (lambda v: _is_number(v) and v > 0, "a number of GB > 0"),
+}
+
+
+def read_run_file(path: str) -> dict:
+    """A YAML run file, checked field by field against ``RUN_SCHEMA`` (ValueError, one line
+    naming the file, the field and what it must be)."""
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(Path(path).read_text())
+    except (OSError, yaml.YAMLError) as e:
+        raise ValueError(f"{path}: cannot read run file: {str(e).splitlines()[0]}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ValueError(f"{path}: a run file is a mapping of fields (suite: ..., methods: ...), "
+                         f"not a {type(loaded).__name__}")
+    out = {}
+    for key, value in loaded.items():
+        field = str(key).replace("-", "_")
+        if field not in RUN_SCHEMA:
+            raise ValueError(f"{path}: unknown field {key!r}; known: {', '.join(RUN_SCHEMA)}")
+        check, what = RUN_SCHEMA[field]
+        if value is not None and not check(value):
+            raise ValueError(f"{path}: field {key!r} must be {what}, got {value!r}")
+        out[field] = value
+    return out
+
+
 def _run_options(args) -> dict:
     """Command-line flags over the YAML run file (--config) over defaults."""
     opts = dict(RUN_FIELDS)
     if args.config:
-        import yaml
-
-        try:
-            loaded = yaml.safe_load(Path(args.config).read_text()) or {}
-        except (OSError, yaml.YAMLError) as e:
-            raise ValueError(f"{args.config}: cannot read run file: {str(e).splitlines()[0]}") from None
-        unknown = set(k.replace("-", "_") for k in loaded) - set(RUN_FIELDS)
-        if unknown:
-            raise ValueError(f"{args.config}: unknown field(s) {sorted(unknown)}; known: {sorted(RUN_FIELDS)}")
-        opts.update({k.replace("-", "_"): v for k, v in loaded.items()})
+        opts.update({k: v for k, v in read_run_file(args.config).items() if v is not None})
     for k in RUN_FIELDS:
         v = getattr(args, k, None)
         if v is not None and v is not False:
             opts[k] = v
-    if isinstance(opts["methods"], list):
-        opts["methods"] = ",".join(opts["methods"])
+    for k in ("methods", "suite"):
+        if isinstance(opts[k], list):
+            opts[k] = ",".join(opts[k])
+    for k, (check, what) in RUN_SCHEMA.items():  # flags pass argparse's types; say the rest here
+        if opts[k] is not None and k not in ("suite", "methods") and not check(opts[k]):
+            raise ValueError(f"--{k.replace('_', '-')} must be {what}, got {opts[k]!r}")
     if not opts["out"]:
         raise ValueError("--out DIR is required (or `out:` in the run file)")
     if not opts["suite"] and not opts["data"]:
@@ -81,6 +139,7 @@ def cmd_run(args) -> int:
     from .jobs import build_jobs, split_methods
     from .report import build_outputs
     from .runner import run_jobs
+    from .store import FolderBusy, finished_keys
 
     opts = _run_options(args)
     import methods
@@ -90,12 +149,20 @@ def cmd_run(args) -> int:
         data = _datasets(opts)
     except DataError as e:
         raise ValueError(str(e)) from None
-    jobs = build_jobs(names, data, int(opts["seeds"]), opts["timeout"])
-    counts = run_jobs(jobs, opts["out"], n_jobs=int(opts["n_jobs"]), backend=opts["backend"],
-                      scheduler=opts["scheduler"], force=bool(opts["force"]),
-                      progress=not args.quiet, memory_gb=float(opts["memory_gb"]))
+    jobs = build_jobs(names, data, opts["seeds"], opts["timeout"])  # refuses bad methods: nothing written yet
+    out = opts["out"]
+    try:
+        counts = run_jobs(jobs, out, n_jobs=opts["n_jobs"], backend=opts["backend"], scheduler=opts["scheduler"],
+                          force=opts["force"], progress=not args.quiet, memory_gb=float(opts["memory_gb"]))
+    except (KeyboardInterrupt, Interrupted) as e:
+        e.args = (f"{len(finished_keys(out))} finished jobs are kept in {out}; rerun the same command to resume",)
+        raise
+    except FolderBusy as e:
+        raise ValueError(str(e)) from None
+    except OSError as e:
+        raise ValueError(f"{out}: cannot write results ({e.strerror or e}); finished jobs are kept") from None
     print("jobs: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v), file=sys.stderr)
-    paths = build_outputs(opts["out"])
+    paths = build_outputs(out)
     print(f"wrote {', '.join(str(p) for p in paths)}", file=sys.stderr)
     return 0
 
@@ -139,13 +206,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Run a command. Exit 2 with one line when it cannot run; on Ctrl-C (130) or SIGTERM (143),
+    one line saying what was kept, and no traceback."""
+    import signal
+    import threading
+
     args = build_parser().parse_args(argv)
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:
         return args.fn(args)
     except (KeyError, ValueError) as e:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
         print(f"bench: error: {msg}", file=sys.stderr)
         return 2
+    except (KeyboardInterrupt, Interrupted) as e:
+        said = f"; {e.args[0]}" if e.args else ""
+        print(f"\nbench: interrupted{said}", file=sys.stderr)
+        return 130 if isinstance(e, KeyboardInterrupt) else 143
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -130,6 +130,47 @@ class SlowToPreload(Method):
 _FITS_IN_THIS_PROCESS = []
 
 
+class LeavesChild(Method):
+    """Starts a child process that sleeps on (its pid in info), then returns: the child must end
+    with the job."""
+
+    def __init__(self, sleep: float = 0.0):
+        self.sleep = sleep
+
+    def fit(self, obs):
+        import subprocess
+
+        child = subprocess.Popen(["sleep", "300"])
+        time.sleep(self.sleep)
+        return Prediction.from_graph(np.zeros((obs.d, obs.d)), info=self.describe(child=child.pid))
+
+
+class ChildHoldsMemory(Method):
+    """A child process of the job holds 1.5 GB while the job waits for it."""
+
+    time_budget_s = 60.0
+
+    def fit(self, obs):
+        import subprocess
+        import sys
+
+        code = "import time; b = bytearray(1536 * 2**20); b[::4096] = b'x' * len(b[::4096]); time.sleep(30)"
+        subprocess.run([sys.executable, "-c", code])
+        return Prediction.from_graph(np.zeros((obs.d, obs.d)), info=self.describe())
+
+
+class Chatty(Method):
+    """Prints a lot, from Python and from a child process, then returns the empty graph."""
+
+    def fit(self, obs):
+        import subprocess
+
+        for k in range(20000):
+            print(f"iteration {k}: still going")
+        subprocess.run(["echo", "last words from a child"])
+        return Prediction.from_graph(np.zeros((obs.d, obs.d)), info=self.describe())
+
+
 class ProcessReport(Method):
     """The empty graph, with its process id, how many fits this process ran before and the cores
     it may run on (not broken: a probe of each job having a fresh process of its own)."""

@@ -147,7 +147,7 @@ def test_observational_rows_option():
     pooled = _fit("ges", ds)
     only_obs = _fit("ges", ds, rows="observational")
     assert pooled.info["n_rows_used"] == 3000 and only_obs.info["n_rows_used"] == 2000
-    with pytest.raises(ValueError, match="rows must be"):
+    with pytest.raises(ValueError, match="'rows' parameter of ges must be"):
         methods.get_method("ges", rows="some").fit(ds.observations())
 
 

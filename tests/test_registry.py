@@ -37,7 +37,7 @@ def test_bad_import_path_is_clear():
 
 
 def test_bad_params_are_clear():
-    with pytest.raises(ValueError, match="bad parameters for method 'random'"):
+    with pytest.raises(ValueError, match="method 'random' has no parameter 'nonsense'"):
         methods.get_method("random", nonsense=1)
 
 

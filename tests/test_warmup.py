@@ -21,7 +21,7 @@ def warm_in_fresh_process(names: list[str]) -> dict:
     from bench.warmup import THREAD_ENV
 
     env = {**os.environ, **{k: "1" for k in THREAD_ENV}}
-    code = ("import json, sys; from bench import warmup; cold = warmup.warm(json.loads(input())); "
+    code = ("import json, sys; from bench import warmup; cold = warmup.warm(json.loads(input()), 1.0); "
             "print(json.dumps({'cold': cold, 'threads': warmup.threads(), 'modules': sorted(sys.modules)}))")
     out = subprocess.run([sys.executable, "-c", code], input=json.dumps(names), capture_output=True,
                          text=True, timeout=300, cwd=ROOT, env=env)
@@ -31,11 +31,13 @@ def warm_in_fresh_process(names: list[str]) -> dict:
 
 def test_broken_methods_are_left_cold_and_the_server_survives():
     r = warm_in_fresh_process([f"{B}Hang", f"{B}Segfault", f"{B}Crash", f"{B}LeaksThread", "abs-corr",
-                               "tests.no_such_module:Method"])
+                               "tests.no_such_module:Method", f"{B}ChildHoldsMemory"])
     cold = r["cold"]
-    assert set(cold) == {f"{B}Hang", f"{B}Segfault", f"{B}Crash", f"{B}LeaksThread", "tests.no_such_module:Method"}
+    assert set(cold) == {f"{B}Hang", f"{B}Segfault", f"{B}Crash", f"{B}LeaksThread", "tests.no_such_module:Method",
+                         f"{B}ChildHoldsMemory"}
+    assert cold[f"{B}ChildHoldsMemory"].startswith("killed: its processes held")  # the job caps: 1 GB here
     assert cold["tests.no_such_module:Method"].startswith("not found")
-    assert cold[f"{B}Hang"] == "took over 2 s"  # its own 2 s budget, shorter than the default
+    assert cold[f"{B}Hang"] == "killed after 2.0 s: over its 2 s budget"  # its own, shorter than the default
     assert cold[f"{B}Segfault"].startswith("died")
     assert cold[f"{B}Crash"] == "raised"
     assert cold[f"{B}LeaksThread"] == "left threads running"
@@ -79,10 +81,8 @@ def test_the_job_servers_start_is_not_a_jobs_time(tmp_path):
     assert max(r["wall_s"] for r in recs) < 1.0, [r["wall_s"] for r in recs]
 
 
-def test_a_scripts_main_runs_once_in_the_server_not_once_per_job(tmp_path):
-    """A forkserver child re-runs its parent's main script before its job (Python < 3.13 never
-    preloads it: CPython gh-126631), so each job re-ran the user's script and its imports. The
-    job server runs it once; the jobs still find what it defines (a method in __main__)."""
+def test_a_method_defined_in_a_users_script_runs_as_a_job(tmp_path):
+    """A user's script that defines its own method in __main__ and runs it through the runner."""
     import datasets
 
     log = tmp_path / "runs.log"
@@ -93,4 +93,3 @@ def test_a_scripts_main_runs_once_in_the_server_not_once_per_job(tmp_path):
     records = load_records(tmp_path / "out")
     assert len(records) == 2 * len(datasets.load_suite("quick")) >= 4
     assert {r["status"] for r in records} == {"ok"}, [r.get("error") for r in records]
-    assert len(log.read_text().split()) == 2  # the script itself, and its job server

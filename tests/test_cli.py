@@ -1,0 +1,129 @@
+"""The command line refuses what it cannot run with one line and exit 2, before anything is
+written; an interrupted run keeps what it finished and says how to resume."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bench.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+B = "tests.broken_methods:"
+
+
+def _refused(capsys, argv, expected: str):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and expected in err, err
+    return err
+
+
+@pytest.mark.parametrize("methods,expected", [
+    ("pc(alpah=0.1)", "did you mean 'alpha'"),
+    ("pc(alpha=2.0)", "'alpha' parameter of pc must be a float in the range (0.0, 1.0). Got 2.0"),
+    ("abs-cor", "did you mean 'abs-corr'"),
+    ("pc(indep_test=chisq)", "'indep_test' parameter of pc must be a str among"),
+])
+def test_bad_methods_are_refused_before_anything_is_written(tmp_path, capsys, methods, expected):
+    out = tmp_path / "out"
+    _refused(capsys, ["run", "--suite", "quick", "--methods", methods, "--out", str(out)], expected)
+    assert not out.exists()
+
+
+def test_unknown_suite_is_refused(tmp_path, capsys):
+    _refused(capsys, ["run", "--suite", "nope", "--out", str(tmp_path / "o")], "unknown suite 'nope'")
+
+
+@pytest.mark.parametrize("body,expected", [
+    ('force: "false"', "field 'force' must be true or false"),
+    ("seeds: three", "field 'seeds' must be an integer >= 1, got 'three'"),
+    ("seeds: 2.9", "field 'seeds' must be an integer >= 1, got 2.9"),
+    ("42", "a run file is a mapping of fields"),
+    ("- suite: quick", "a run file is a mapping of fields"),
+    ("sute: quick", "unknown field 'sute'"),
+    ("n_jobs: two", "field 'n_jobs' must be an integer >= 1"),
+])
+def test_a_run_file_is_checked_against_its_schema(tmp_path, capsys, body, expected):
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(f"suite: quick\nout: {tmp_path / 'out'}\n{body}\n" if ":" in body and not body.startswith("-")
+                   else body + "\n")
+    err = _refused(capsys, ["run", "--config", str(cfg)], expected)
+    assert str(cfg) in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_yaml_run_file(tmp_path):
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(f"suite: quick\nmethods: [empty, abs-corr]\nseeds: 1\nforce: false\nout: {tmp_path / 'out'}\n")
+    assert main(["run", "--config", str(cfg), "--quiet"]) == 0
+    assert len(pd.read_csv(tmp_path / "out" / "jobs.csv")) == 8
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only folders")
+def test_a_folder_that_cannot_be_written_is_refused(tmp_path, capsys):
+    out = tmp_path / "ro"
+    out.mkdir()
+    out.chmod(0o500)
+    _refused(capsys, ["run", "--suite", "quick", "--methods", "empty", "--out", str(out)], "cannot write")
+
+
+def test_a_full_disk_stops_the_run_with_one_line_and_keeps_what_was_written(tmp_path, capsys, monkeypatch):
+    from bench import runner
+
+    real, calls = runner.write_result, []
+
+    def disk_full_on_the_third(out, record, arrays):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        return real(out, record, arrays)
+
+    monkeypatch.setattr(runner, "write_result", disk_full_on_the_third)
+    _refused(capsys, ["run", "--suite", "quick", "--methods", "empty", "--out", str(tmp_path), "--quiet"],
+             "No space left on device")
+    assert len(list((tmp_path / "jobs").glob("*.json"))) == 2
+
+
+def _start(out, *extra):
+    cmd = [sys.executable, "-m", "bench", "run", "--suite", "quick", "--methods", f"{B}Slow(sleep=1)",
+           "--seeds", "4", "--out", str(out), "--quiet", *extra]
+    return cmd, subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def _wait_for_jobs(out, count, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline and len(list((out / "jobs").glob("*.json"))) < count:
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupted_run_says_how_to_resume_and_resumes(tmp_path, sig, code):
+    out = tmp_path / "run"
+    cmd, proc = _start(out)
+    _wait_for_jobs(out, 2)
+    os.killpg(proc.pid, sig)  # the whole group, as Ctrl-C in a terminal does
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code
+    assert "Traceback" not in err and "rerun the same command to resume" in err, err
+    kept = {p.name: p.read_bytes() for p in (out / "jobs").glob("*.json")}
+    assert 2 <= len(kept) < 16
+    assert subprocess.run(cmd, cwd=ROOT, timeout=300).returncode == 0
+    files = list((out / "jobs").glob("*.json"))
+    assert len(files) == 16 and all(p.read_bytes() == kept[p.name] for p in files if p.name in kept)
+
+
+def test_a_second_run_on_a_busy_folder_is_refused(tmp_path):
+    out = tmp_path / "run"
+    _, first = _start(out)
+    _wait_for_jobs(out, 1)
+    second = subprocess.run(_start(out)[0], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 2 and "another bench run" in second.stderr
+    assert len(second.stderr.strip().splitlines()) == 1, second.stderr
+    first.kill()  # -9: the lock goes with the process
+    first.wait()
+    assert subprocess.run(_start(out)[0], cwd=ROOT, timeout=300).returncode == 0

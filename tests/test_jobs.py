@@ -1,0 +1,56 @@
+"""Job keys follow what a job depends on; a setting is an identity."""
+import shutil
+from pathlib import Path
+
+import pytest
+
+import datasets
+from bench.jobs import build_jobs, code_digest, label
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def quick():
+    return [(ds, "quick", {}) for ds in datasets.load_suite("quick")[:2]]
+
+
+def test_labels_name_non_default_parameters(quick):
+    jobs = build_jobs(["abs-corr", "abs-corr(edges_per_node=2.0)", "pc(indep_test=kci,alpha=0.2)"], quick, 1)
+    assert sorted({j.label for j in jobs}) == ["abs-corr", "abs-corr(edges_per_node=2.0)",
+                                               "pc(alpha=0.2,indep_test='kci')"]
+    assert label("pc", {"alpha": 0.05}, {"alpha": 0.05}) == "pc"
+    assert len({j.key for j in jobs}) == len(jobs)
+
+
+def test_a_stochastic_baseline_runs_several_seeds(quick):
+    jobs = build_jobs(["random", "abs-corr"], quick, 1)
+    assert sum(j.method == "random" for j in jobs) == 5 * len(quick)
+    assert sum(j.method == "abs-corr" for j in jobs) == len(quick)
+
+
+def test_an_unrelated_method_module_changes_no_key(quick, tmp_path):
+    before = {j.key for j in build_jobs(["pc", "abs-corr", "tabscm"], quick, 1)}
+    new = ROOT / "methods" / "zz_unrelated_for_a_test.py"
+    shutil.copy(ROOT / "methods" / "baselines.py", tmp_path / "copy.py")
+    new.write_text('"""An unrelated method module."""\nfrom .base import Method\n\n\nclass Unrelated(Method):\n'
+                   '    def fit(self, obs):\n        raise NotImplementedError\n')
+    try:
+        code_digest.cache_clear()
+        after = {j.key for j in build_jobs(["pc", "abs-corr", "tabscm"], quick, 1)}
+    finally:
+        new.unlink()
+        code_digest.cache_clear()
+    assert after == before
+
+
+def test_a_methods_own_code_is_in_its_key():
+    assert code_digest("methods.baselines") != code_digest("methods.classical")
+    # classical imports the conversions and the quiet helpers: they are part of its code
+    assert code_digest("methods.classical") != code_digest("methods.classical", roots=(ROOT / "nowhere",))
+
+
+def test_bad_seeds_are_refused(quick):
+    for seeds in (0, 2.9, "3", True):
+        with pytest.raises(ValueError, match="seeds must be an integer"):
+            build_jobs(["empty"], quick, seeds)
