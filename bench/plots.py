@@ -15,6 +15,12 @@ from sklearn.metrics import precision_recall_curve  # noqa: E402
 
 from .store import load_arrays  # noqa: E402
 
+MARKERS = "osD^vP*Xp<>h"
+CHANCE_AT_HALF = ("auroc", "skeleton_auroc", "orientation_accuracy")  # drawn with a dashed line at 0.5
+D_BINS = 5  # at most this many points per line: with a dozen sizes of one or two datasets each, lines zigzag
+EDGE_STYLE = {"correct": ("tab:green", "solid"), "reversed": ("tab:orange", "solid"),
+              "missing": ("lightgrey", "dashed"), "extra": ("tab:red", "solid"), "undirected": ("tab:blue", "dotted")}
+
 
 def _save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -23,50 +29,95 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
+def method_colors(methods) -> dict[str, tuple]:
+    """One fixed colour per method label, the same in every figure of a run: the run's sorted
+    labels walk tab10, then tab20's light shades, then tab20b and tab20c (50 distinct colours)."""
+    palette = list(plt.get_cmap("tab10").colors) + list(plt.get_cmap("tab20").colors[1::2])
+    palette += list(plt.get_cmap("tab20b").colors) + list(plt.get_cmap("tab20c").colors)
+    labels = sorted({str(m) for m in methods})
+    extra = sns.color_palette("husl", max(0, len(labels) - len(palette)))
+    return {m: tuple(c) for m, c in zip(labels, palette + list(extra))}
+
+
+def method_markers(methods) -> dict[str, str]:
+    """A marker per method label, beside its colour, so that lines of similar colour stay apart."""
+    return {m: MARKERS[i % len(MARKERS)] for i, m in enumerate(sorted({str(m) for m in methods}))}
+
+
+def legend_outside(ax, **kw) -> None:
+    """A legend right of the axes, where it cannot cover a line or a box."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(bbox_to_anchor=(1.02, 1), loc="upper left", borderaxespad=0, fontsize=7, **kw)
+
+
+def chance_line(ax, metric: str) -> None:
+    if metric in CHANCE_AT_HALF:
+        ax.axhline(0.5, color="grey", ls="--", lw=1)
+
+
+def _grid(n: int, max_cols: int, w: float, h: float, **kw):
+    """A figure of n panels of w x h inches, at most max_cols a row; the spare panels blank."""
+    cols = min(max_cols, n)
+    rows = int(np.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(w * cols, h * rows), squeeze=False, **kw)
+    for ax in axes.flat[n:]:
+        ax.axis("off")
+    return fig, list(axes.flat)
+
+
+def _off_diagonal(M) -> np.ndarray:
+    M = np.asarray(M)
+    return M[~np.eye(M.shape[0], dtype=bool)]
+
+
 def metric_boxes(jobs: pd.DataFrame, out: Path, metric: str = "auroc") -> list[Path]:
-    """Box plots of a metric per method, split by mechanism and by size (d)."""
-    paths = []
+    """Box plots of a metric per method, one panel per mechanism (boxes in the method's colour)."""
+    if "mechanism" not in jobs or jobs["mechanism"].isna().all():
+        return []
     order = sorted(jobs["method"].unique())
-    for split in [c for c in ("mechanism", "d") if c in jobs and jobs[c].notna().any()]:
-        data = jobs[jobs[split].notna()]
-        fig, ax = plt.subplots(figsize=(max(8, 0.7 * len(order)), 4.5))
-        sns.boxplot(data=data, x="method", y=metric, hue=split, order=order, ax=ax, fliersize=2)
-        if metric in ("auroc", "skeleton_auroc", "orientation_accuracy"):
-            ax.axhline(0.5, color="grey", ls="--", lw=1)
-        ax.set_title(f"{metric} per method, by {split}")
-        ax.tick_params(axis="x", rotation=45)
-        paths.append(_save(fig, out / f"{metric}_by_{split}.png"))
-    return paths
+    mechs = sorted(jobs["mechanism"].dropna().unique())
+    fig, axes = _grid(len(mechs), 3, max(5, 0.38 * len(order)), 3.4, sharey=True)
+    for ax, mech in zip(axes, mechs):
+        data = jobs[jobs["mechanism"] == mech]
+        sns.boxplot(data=data, x="method", y=metric, hue="method", order=order, hue_order=order,
+                    palette=method_colors(jobs["method"]), saturation=1, ax=ax, fliersize=2, legend=False)
+        chance_line(ax, metric)
+        ax.set_title(f"{mech} ({data['dataset'].nunique()} datasets)", fontsize=9)
+        ax.set_xlabel("")
+        ax.tick_params(axis="x", rotation=90, labelsize=7)
+    fig.suptitle(f"{metric} per method, by mechanism", fontsize=10)
+    fig.tight_layout()
+    return [_save(fig, out / f"{metric}_by_mechanism.png")]
+
+
+def _lines(jobs: pd.DataFrame, means: pd.DataFrame, x: str, y: str, path: Path, lw: float, ms: float, **labels):
+    """One line per method through ``means``, in the run's colours and markers."""
+    colors, markers = method_colors(jobs["method"]), method_markers(jobs["method"])
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for method, g in means.groupby("method"):
+        ax.plot(g[x], g[y], marker=markers[method], color=colors[method], label=method, lw=lw, ms=ms)
+    chance_line(ax, y)
+    ax.set(**labels)
+    legend_outside(ax)
+    return _save(fig, path)
+
+
+def auroc_vs_d(jobs: pd.DataFrame, out: Path, metric: str = "auroc") -> Path:
+    """Mean of a metric per method against the number of variables, one line per method."""
+    data = jobs[jobs["d"].notna()]
+    binned = data["d"].nunique() > D_BINS  # then each job sits at the mean d of its (equal-count) size bin
+    x = data["d"].groupby(pd.qcut(data["d"], D_BINS, duplicates="drop"), observed=True).transform("mean") \
+        if binned else data["d"]
+    means = data.assign(x=x.astype(float)).groupby(["method", "x"])[metric].mean().reset_index()
+    xlabel = "number of variables d" + (f" (jobs in {D_BINS} size bins, at each bin's mean d)" if binned else "")
+    return _lines(jobs, means, "x", metric, out / f"{metric}_vs_d.png", 1.4, 5, xlabel=xlabel,
+                  ylabel=f"mean {metric}", title=f"mean {metric} per method against d")
 
 
 def runtime_vs_d(jobs: pd.DataFrame, out: Path) -> Path:
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    sns.lineplot(data=jobs, x="d", y="runtime_s", hue="method", marker="o", errorbar=None, ax=ax)
-    ax.set(xscale="log", yscale="log", title="runtime against number of variables", ylabel="runtime (s)")
-    ax.legend(fontsize=7, ncol=2)
-    return _save(fig, out / "runtime_vs_d.png")
-
-
-def pr_curves(jobs: pd.DataFrame, run_dir: Path, out: Path) -> Path:
-    """Precision-recall curves pooled over each method's successful jobs."""
-    fig, ax = plt.subplots(figsize=(6.5, 5))
-    for method, g in jobs[jobs["status"] == "ok"].groupby("method"):
-        ys, ss = [], []
-        for _, r in g.iterrows():
-            arr = load_arrays(run_dir, r["key"])
-            truth = _truth(run_dir, r)
-            if arr is None or truth is None:
-                continue
-            off = ~np.eye(truth.shape[0], dtype=bool)
-            ys.append(truth[off] != 0)
-            ss.append(arr["scores"][off])
-        if ys and np.concatenate(ys).any():
-            p, rcl, _ = precision_recall_curve(np.concatenate(ys), np.concatenate(ss))
-            ax.plot(rcl, p, label=method, lw=1.2)
-    ax.set(xlabel="recall", ylabel="precision", title="precision-recall (pooled over jobs)")
-    if ax.lines:
-        ax.legend(fontsize=7)
-    return _save(fig, out / "pr_curves.png")
+    means = jobs[jobs["d"].notna()].groupby(["method", "d"])["runtime_s"].mean().reset_index()
+    return _lines(jobs, means, "d", "runtime_s", out / "runtime_vs_d.png", 1.2, 4, xscale="log", yscale="log",
+                  title="mean runtime against number of variables", ylabel="runtime (s)", xlabel="number of variables d")
 
 
 _TRUTHS: dict[str, np.ndarray] = {}
@@ -74,15 +125,26 @@ _TRUTHS: dict[str, np.ndarray] = {}
 
 def _truth(run_dir: Path, row) -> np.ndarray | None:
     """The truth graph of a job's dataset, kept beside the jobs as truths/<digest>.npy."""
-    digest = row.get("dataset_digest") if hasattr(row, "get") else None
-    if digest is None:
-        return None
-    if digest not in _TRUTHS:
-        p = Path(run_dir) / "truths" / f"{digest}.npy"
-        if not p.exists():
-            return None
+    digest = row.get("dataset_digest")
+    p = Path(run_dir) / "truths" / f"{digest}.npy"
+    if digest is not None and digest not in _TRUTHS and p.exists():
         _TRUTHS[digest] = np.load(p)
-    return _TRUTHS[digest]
+    return _TRUTHS.get(digest)
+
+
+def pr_curves(jobs: pd.DataFrame, run_dir: Path, out: Path) -> Path:
+    """Precision-recall curves pooled over each method's successful jobs."""
+    colors = method_colors(jobs["method"])
+    fig, ax = plt.subplots(figsize=(7, 5))
+    for method, g in jobs[jobs["status"] == "ok"].groupby("method"):
+        pairs = [(_off_diagonal(truth) != 0, _off_diagonal(arr["scores"])) for _, r in g.iterrows()
+                 if (arr := load_arrays(run_dir, r["key"])) is not None and (truth := _truth(run_dir, r)) is not None]
+        if pairs and np.concatenate([y for y, _ in pairs]).any():
+            p, rcl, _ = precision_recall_curve(*(np.concatenate(v) for v in zip(*pairs)))
+            ax.plot(rcl, p, label=method, lw=1.2, color=colors[method])
+    ax.set(xlabel="recall", ylabel="precision", title="precision-recall (pooled over jobs)")
+    legend_outside(ax)
+    return _save(fig, out / "pr_curves.png")
 
 
 def adjacency_heatmaps(jobs: pd.DataFrame, run_dir: Path, out: Path, n_datasets: int = 3) -> list[Path]:
@@ -92,23 +154,27 @@ def adjacency_heatmaps(jobs: pd.DataFrame, run_dir: Path, out: Path, n_datasets:
         g = jobs[(jobs["dataset"] == ds) & (jobs["status"] == "ok") & (jobs["seed"] == 0)]
         if g.empty:
             continue
-        truth = _truth(run_dir, g.iloc[0])
-        panels = [("truth", truth)] + [(r["method"], load_arrays(run_dir, r["key"])["scores"])
-                                       for _, r in g.iterrows() if load_arrays(run_dir, r["key"]) is not None]
-        cols = min(5, len(panels))
-        rows = int(np.ceil(len(panels) / cols))
-        fig, axes = plt.subplots(rows, cols, figsize=(2.6 * cols, 2.6 * rows), squeeze=False)
-        for ax, (title, M) in zip(axes.flat, panels):
+        panels = [("truth", _truth(run_dir, g.iloc[0]))] + [
+            (r["method"], arr["scores"]) for _, r in g.iterrows() if (arr := load_arrays(run_dir, r["key"])) is not None]
+        fig, axes = _grid(len(panels), 5, 2.6, 2.6)
+        for ax, (title, M) in zip(axes, panels):
             if M is not None:
                 M = np.array(M, dtype=float)
                 np.fill_diagonal(M, np.nan)
                 sns.heatmap(M, ax=ax, cbar=False, square=True, cmap="viridis", xticklabels=False, yticklabels=False)
             ax.set_title(title, fontsize=8)
-        for ax in list(axes.flat)[len(panels):]:
-            ax.axis("off")
         fig.suptitle(f"{ds}: true vs predicted (scores; row = cause)", fontsize=9)
         paths.append(_save(fig, out / f"adjacency_{ds}.png"))
     return paths
+
+
+def _edge_kinds(truth: np.ndarray, G: np.ndarray) -> dict[str, list]:
+    """Each true or predicted edge as correct, reversed (drawn as predicted), missing, extra or
+    undirected (a true edge predicted both ways)."""
+    T, P, up = np.asarray(truth) != 0, np.asarray(G) != 0, np.triu(np.ones(truth.shape, dtype=bool), 1)
+    masks = {"correct": T & P & ~P.T, "reversed": T & ~P & P.T, "missing": T & ~P & ~P.T,
+             "extra": ~T & ~T.T & P & (~P.T | up), "undirected": T & P & P.T & up}
+    return {k: [(j, i) if k == "reversed" else (i, j) for i, j in np.argwhere(m).tolist()] for k, m in masks.items()}
 
 
 def sachs_graphs(jobs: pd.DataFrame, run_dir: Path, out: Path) -> list[Path]:
@@ -117,51 +183,26 @@ def sachs_graphs(jobs: pd.DataFrame, run_dir: Path, out: Path) -> list[Path]:
     sachs = jobs[jobs["dataset"].str.startswith("sachs") & (jobs["status"] == "ok") & (jobs["seed"] == 0)]
     for ds, g in sachs.groupby("dataset"):
         truth = _truth(run_dir, g.iloc[0])
-        names = _variables(run_dir, g.iloc[0])
         if truth is None:
             continue
+        names = Path(run_dir) / "truths" / f"{g.iloc[0]['dataset_digest']}.names"
+        names = names.read_text().split("\n") if names.exists() else None
         d = truth.shape[0]
         pos = nx.circular_layout(nx.complete_graph(d))
-        methods_ = list(g.iterrows())
-        cols = min(4, len(methods_))
-        rows = int(np.ceil(len(methods_) / cols))
-        fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 4.2 * rows), squeeze=False)
-        for ax, (_, r) in zip(axes.flat, methods_):
+        Gx = nx.empty_graph(d, create_using=nx.DiGraph)
+        fig, axes = _grid(len(g), 4, 4.2, 4.2)
+        for ax, (_, r) in zip(axes, g.iterrows()):
             arr = load_arrays(run_dir, r["key"])
-            G = arr["graph"] if arr is not None else np.zeros_like(truth)
-            kinds = {"correct": [], "reversed": [], "missing": [], "extra": [], "undirected": []}
-            for i in range(d):
-                for j in range(d):
-                    t, p, pr = truth[i, j], G[i, j], G[j, i]
-                    if t and p and not pr:
-                        kinds["correct"].append((i, j))
-                    elif t and p and pr and i < j:
-                        kinds["undirected"].append((i, j))
-                    elif t and not p and pr:
-                        kinds["reversed"].append((j, i))
-                    elif t and not p and not pr:
-                        kinds["missing"].append((i, j))
-                    elif p and not t and not truth[j, i] and (not pr or i < j):
-                        kinds["extra"].append((i, j))
-            style = {"correct": ("tab:green", "solid"), "reversed": ("tab:orange", "solid"),
-                     "missing": ("lightgrey", "dashed"), "extra": ("tab:red", "solid"),
-                     "undirected": ("tab:blue", "dotted")}
-            Gx = nx.DiGraph()
-            Gx.add_nodes_from(range(d))
             nx.draw_networkx_nodes(Gx, pos, ax=ax, node_size=380, node_color="white", edgecolors="black")
             nx.draw_networkx_labels(Gx, pos, {i: names[i] if names else str(i) for i in range(d)}, ax=ax, font_size=6)
-            for kind, edges in kinds.items():
-                if not edges:
-                    continue
-                color, ls = style[kind]
-                directed = {"arrows": True, "arrowsize": 9} if kind != "undirected" else {"arrows": False}
-                nx.draw_networkx_edges(Gx, pos, edgelist=edges, ax=ax, edge_color=color, style=ls,
-                                       node_size=380, label=f"{kind} ({len(edges)})", **directed)
+            kinds = _edge_kinds(truth, arr["graph"] if arr is not None else np.zeros_like(truth))
+            for kind, edges in ((k, e) for k, e in kinds.items() if e):
+                arrows = {"arrows": True, "arrowsize": 9} if kind != "undirected" else {"arrows": False}
+                nx.draw_networkx_edges(Gx, pos, edgelist=edges, ax=ax, edge_color=EDGE_STYLE[kind][0],
+                                       style=EDGE_STYLE[kind][1], node_size=380, label=f"{kind} ({len(edges)})", **arrows)
             ax.set_title(f"{r['method']}", fontsize=9)
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=6, loc="lower left")
-            ax.axis("off")
-        for ax in list(axes.flat)[len(methods_):]:
             ax.axis("off")
         fig.suptitle(f"{ds}: correct (green), reversed (orange), missing (grey dashed), extra (red), "
                      f"undirected (blue dotted)", fontsize=9)
@@ -169,28 +210,17 @@ def sachs_graphs(jobs: pd.DataFrame, run_dir: Path, out: Path) -> list[Path]:
     return paths
 
 
-def _variables(run_dir: Path, row) -> list[str] | None:
-    p = Path(run_dir) / "truths" / f"{row['dataset_digest']}.names"
-    return p.read_text().split("\n") if p.exists() else None
-
-
 def score_histograms(jobs: pd.DataFrame, run_dir: Path, out: Path) -> Path:
     """Distribution of off-diagonal scores per method: a collapsed model shows one spike."""
-    rows = []
-    for _, r in jobs[jobs["status"] == "ok"].iterrows():
-        arr = load_arrays(run_dir, r["key"])
-        if arr is None:
-            continue
-        S = arr["scores"]
-        off = ~np.eye(S.shape[0], dtype=bool)
-        rows.append(pd.DataFrame({"method": r["method"], "score": S[off]}))
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    if rows:
-        data = pd.concat(rows)
-        n = data["method"].nunique()
-        g = sns.FacetGrid(data, col="method", col_wrap=min(5, n), sharex=False, sharey=False, height=2)
-        g.map(plt.hist, "score", bins=30)
-        plt.close(fig)
-        fig = g.figure
-        fig.suptitle("off-diagonal score distributions", y=1.02)
-    return _save(fig, out / "score_histograms.png")
+    rows = [pd.DataFrame({"method": r["method"], "score": _off_diagonal(arr["scores"])})
+            for _, r in jobs[jobs["status"] == "ok"].iterrows() if (arr := load_arrays(run_dir, r["key"])) is not None]
+    if not rows:
+        return _save(plt.subplots(figsize=(8, 4.5))[0], out / "score_histograms.png")
+    data = pd.concat(rows)
+    order = sorted(data["method"].unique())
+    g = sns.FacetGrid(data, col="method", hue="method", palette=method_colors(jobs["method"]), col_order=order,
+                      hue_order=order, col_wrap=min(5, len(order)), sharex=False, sharey=False, height=2)
+    g.map(plt.hist, "score", bins=30)
+    g.set_titles("{col_name}", size=8)
+    g.figure.suptitle("off-diagonal score distributions", y=1.02)
+    return _save(g.figure, out / "score_histograms.png")

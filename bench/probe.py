@@ -1,90 +1,57 @@
 """The dependence-blindness probe: does a method's output depend on the joint distribution at all?
 
-Edges are a property of the *joint* distribution. Shuffling each column's rows independently
-(the same permutation applied to that column's intervention-mask entries) keeps every marginal
-exactly and destroys all dependence between columns. A method that reads dependence must change
-its scores; a method whose scores barely move is reading marginals only (or nothing) and is
-blind to the thing it is meant to find. This is the failure the original TabSCM transformer hid
-behind a low loss: it summarised each column alone, so its output was (nearly) a function of
-marginals.
+Shuffling each column's rows independently (its intervention-mask entries alike) keeps every
+marginal and destroys all dependence, so a method that reads dependence must change its scores; the
+original TabSCM transformer summarised each column alone and hid exactly this behind a low loss.
+``dependence_probe`` compares the off-diagonal scores on ``obs`` with those on the shuffled copy:
 
-``dependence_probe(method, obs, seed=0)`` fits the method on ``obs`` and on the shuffled copy
-and compares the two score matrices, truth-free:
-
-- ``probe_score_change``: mean |s - s_shuffled| over off-diagonal entries, divided by the scale
-  of the original scores (their std plus mean |s|, so a constant output gives 0 instead of a
-  division by zero). 0 means "did not move at all".
-- ``probe_rank_change``: 1 - Spearman correlation of the two score vectors (0 when the
-  ranking is unchanged, about 1 when unrelated, up to 2 when reversed; 1 when either is constant).
-- ``probe_control_change``: the same measure for a *joint* row permutation (one permutation for
-  all columns: dependence kept, only row order changes). A row-order-sensitive model (e.g. one
-  with row positional encodings) moves under any permutation; this is its noise floor. 0 for
-  methods that treat rows as a set.
-- ``probe_excess_change``: ``probe_score_change - probe_control_change``, the part of the movement
-  due to destroying dependence.
+- ``probe_score_change``: mean |s - s_shuffled| over the scale of the original scores (std + mean |s|;
+  a constant output gives 0, not a division by zero). 0: did not move at all.
+- ``probe_rank_change``: 1 - Spearman correlation of the two (0 unchanged, ~1 unrelated, 2 reversed;
+  1 when either is constant).
+- ``probe_control_change``: the same for one joint row permutation (dependence kept): the noise floor
+  of a row-order-sensitive model, 0 for methods that treat rows as a set.
+- ``probe_excess_change``: score change minus control change, the movement due to lost dependence.
 - ``probe_blind``: ``probe_excess_change < BLIND_THRESHOLD``.
 """
 from __future__ import annotations
 
 import numpy as np
 
-#: Below this relative change the method is called blind to dependence. Why 0.1: a method that
-#: reads dependence sees its strong edges vanish under shuffling, so its scores move by a large
-#: fraction of their own scale (|corr| moves by ~0.5-1.5 on small graphs); a method reading
-#: marginals moves by 0 exactly (deterministic) or by sampling noise in the marginals' estimate
-#: (a few per cent). 0.1 sits between the two with an order of magnitude either side.
+#: Why 0.1: a method reading dependence loses its strong edges under shuffling, so its scores move by
+#: a large fraction of their scale (|corr|: ~0.5-1.5 on small graphs); one reading marginals moves by 0
+#: or by sampling noise (a few per cent). 0.1 sits an order of magnitude from either.
 BLIND_THRESHOLD = 0.1
 
 
-def shuffle_columns(obs, seed: int = 0):
-    """Observations with each column's rows (and mask entries) permuted independently."""
+def shuffle_columns(obs, seed: int = 0, joint: bool = False):
+    """Observations with each column's rows (and mask entries) permuted independently; with ``joint``,
+    all rows by one permutation (dependence kept: the control)."""
     from datasets.base import Observations
 
-    rng = np.random.default_rng(np.random.SeedSequence([seed, 0xB11D]))
-    X = np.asarray(obs.X)
-    n, d = X.shape
-    Xs = np.empty_like(X)
-    M = None if obs.interventions is None else np.asarray(obs.interventions)
-    Ms = None if M is None else np.empty_like(M)
-    for j in range(d):
-        perm = rng.permutation(n)
-        Xs[:, j] = X[perm, j]
-        if Ms is not None:
-            Ms[:, j] = M[perm, j]
-    return Observations(Xs, Ms, tuple(obs.variables))
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0xC0DE if joint else 0xB11D]))
+    n, d = obs.X.shape
+    perms = [rng.permutation(n)] * d if joint else [rng.permutation(n) for _ in range(d)]
+
+    def permuted(A):
+        return None if A is None else np.stack([np.asarray(A)[p, j] for j, p in enumerate(perms)], axis=1)
+
+    return Observations(permuted(obs.X), permuted(obs.interventions), tuple(obs.variables))
 
 
-def permute_rows(obs, seed: int = 0):
-    """Observations with all rows permuted by one permutation (dependence kept)."""
-    from datasets.base import Observations
-
-    perm = np.random.default_rng(np.random.SeedSequence([seed, 0xC0DE])).permutation(obs.X.shape[0])
-    M = None if obs.interventions is None else np.asarray(obs.interventions)[perm]
-    return Observations(np.asarray(obs.X)[perm], M, tuple(obs.variables))
-
-
-def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+def dependence_probe(method, obs, seed: int = 0, scores=None) -> dict:
+    """Fit ``method`` on ``obs`` (unless its ``scores`` there are given), on its column-shuffled copy and
+    on a jointly row-permuted copy; a JSON-ready dict of the measures above, the threshold and the
+    scores' spread before and after shuffling (probe_score_std, probe_score_std_shuffled)."""
     from scipy.stats import rankdata
 
-    if np.ptp(a) == 0 or np.ptp(b) == 0:
-        return 0.0
-    ra, rb = rankdata(a), rankdata(b)
-    return float(np.corrcoef(ra, rb)[0, 1])
+    off = ~np.eye(obs.X.shape[1], dtype=bool)
 
+    def fit(o):
+        return np.nan_to_num(np.asarray(method.fit(o).scores, dtype=float)[off])
 
-def dependence_probe(method, obs, seed: int = 0) -> dict:
-    """Fit ``method`` on ``obs``, its column-shuffled copy and a jointly row-permuted copy
-    (control); how much did the scores move when dependence was destroyed?
-
-    method: a methods.Method instance. obs: datasets.base.Observations. Returns a JSON-ready
-    dict: probe_score_change, probe_control_change, probe_excess_change, probe_rank_change, probe_blind, probe_threshold, and the scores'
-    spread before and after (probe_score_std, probe_score_std_shuffled).
-    """
-    d = obs.X.shape[1]
-    off = ~np.eye(d, dtype=bool)
-    s = np.nan_to_num(np.asarray(method.fit(obs).scores, dtype=float)[off])
-    s_sh = np.nan_to_num(np.asarray(method.fit(shuffle_columns(obs, seed)).scores, dtype=float)[off])
-    s_pm = np.nan_to_num(np.asarray(method.fit(permute_rows(obs, seed)).scores, dtype=float)[off])
+    s = fit(obs) if scores is None else np.nan_to_num(np.asarray(scores, dtype=float)[off])
+    s_sh, s_pm = fit(shuffle_columns(obs, seed)), fit(shuffle_columns(obs, seed, joint=True))
     scale = float(s.std() + np.abs(s).mean())
 
     def rel(other):
@@ -93,11 +60,8 @@ def dependence_probe(method, obs, seed: int = 0) -> dict:
 
     change, control = rel(s_sh), rel(s_pm)
     excess = change - control if np.isfinite(change) and np.isfinite(control) else change
-    return {"probe_score_change": float(change),
-            "probe_control_change": float(control),
-            "probe_excess_change": float(excess),
-            "probe_rank_change": float(1.0 - _spearman(s, s_sh)),
-            "probe_blind": bool(excess < BLIND_THRESHOLD),
-            "probe_threshold": BLIND_THRESHOLD,
-            "probe_score_std": float(s.std()),
-            "probe_score_std_shuffled": float(s_sh.std())}
+    rho = 0.0 if np.ptp(s) == 0 or np.ptp(s_sh) == 0 else float(np.corrcoef(rankdata(s), rankdata(s_sh))[0, 1])
+    return {"probe_score_change": float(change), "probe_control_change": float(control),
+            "probe_excess_change": float(excess), "probe_rank_change": float(1.0 - rho),
+            "probe_blind": bool(excess < BLIND_THRESHOLD), "probe_threshold": BLIND_THRESHOLD,
+            "probe_score_std": float(s.std()), "probe_score_std_shuffled": float(s_sh.std())}

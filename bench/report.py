@@ -2,58 +2,69 @@
 plots/*.png and report.md, which states the failure findings in plain words."""
 from __future__ import annotations
 
+import json
 import traceback
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from . import plots
-from .diagnostics import SORTABILITY_HIGH, THRESHOLDS
-from .leaderboard import leaderboard
-from .shortcuts import shortcuts_section
-from .store import load_records
-from .tables import diagnostics_table, jobs_table, summary_flags
+from .diagnostics import THRESHOLDS
+from .leaderboard import bootstrap_ci, groups, leaderboard, verdict
+from .markdown import ci_text, md_table  # noqa: F401  (md_table: kept importable from here)
+from .shortcuts import shortcuts_section, sortability_lines  # noqa: F401
+from .store import current_records
+from .tables import READS_SIM_MIN_EDGES, diagnostics_table, jobs_table, summary_flags
 
 
-def md_table(df: pd.DataFrame, floatfmt: str = "{:.3f}") -> str:
-    def fmt(v):
-        if isinstance(v, (float, np.floating)):
-            return "–" if not np.isfinite(v) else floatfmt.format(v)
-        return str(v)
-
-    head = "| " + " | ".join(map(str, df.columns)) + " |"
-    sep = "|" + "|".join("---" for _ in df.columns) + "|"
-    body = ["| " + " | ".join(fmt(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join([head, sep, *body])
-
-
-def _ci(lb: pd.DataFrame, m: str) -> pd.Series:
-    return lb.apply(lambda r: f"{r[f'{m}_mean']:.3f} [{r[f'{m}_ci_low']:.2f}, {r[f'{m}_ci_high']:.2f}]"
-                    if np.isfinite(r.get(f"{m}_mean", np.nan)) else "–", axis=1)
+LB_COLUMNS = [("AUPRC", "auprc"), ("F1", "f1"), ("SHD", "shd"), ("SHD_cpdag", "shd_cpdag"),
+              ("skel. AUROC", "skeleton_auroc"), ("orient.", "orientation_accuracy"),
+              ("compelled", "orientation_compelled"), ("unident.", "orientation_unidentifiable"), ("runtime s", "runtime_s")]
+ONLY_WHERE_RECORDED = ("compelled", "unident.")  # the orient. split, missing from older records
 
 
 def leaderboard_markdown(lb: pd.DataFrame) -> list[str]:
+    """One table per suite/tier; SID stays in leaderboard.csv, to keep the table readable."""
     lines = []
-    for (suite, tier), g in lb.groupby(["suite", "tier"], sort=True):
+    for suite, tier, g in groups(lb):
         view = pd.DataFrame({
-            "rank": g["rank"].map(lambda v: "–" if pd.isna(v) else int(v)), "method": g["method"], "jobs": g["jobs"],
-            "success": g["success_rate"].map(lambda v: f"{v:.0%}"),
-            "AUROC [95% CI]": _ci(g, "auroc"), "AUPRC": g["auprc_mean"], "F1": g["f1_mean"],
-            "SHD": g["shd_mean"], "SHD_cpdag": g["shd_cpdag_mean"], "SID": g["sid_mean"],
-            "skel. AUROC": g["skeleton_auroc_mean"], "orient.": g["orientation_accuracy_mean"],
-            "runtime s": g["runtime_s_mean"]})
-        title = f"### `{suite}`" + ("" if tier == "all" else f" — tier {tier}")
-        lines += [title, "", md_table(view, "{:.3f}"), ""]
+            "rank": g["rank"].map(lambda v: "–" if pd.isna(v) else int(v)), "method": g["method"],
+            "ok/jobs": [f"{round(s * j)}/{j}" for s, j in zip(g["success_rate"], g["jobs"])],
+            "AUROC [95% CI]": [ci_text(*v) for v in g[["auroc_mean", "auroc_ci_low", "auroc_ci_high"]].to_numpy()],
+            **{col: g[f"{m}_mean"] for col, m in LB_COLUMNS
+               if col not in ONLY_WHERE_RECORDED or (f"{m}_mean" in g and g[f"{m}_mean"].notna().any())}})
+        lines += [f"### `{suite}`" + ("" if tier == "all" else f" — tier {tier}"), "", md_table(view), ""]
     return lines
+
+
+TUEBINGEN_PUBLISHED = ("Mooij et al. (JMLR 2016) report the classical bivariate methods (ANM, IGCI and others) "
+                       "at roughly 0.6–0.75 (weighted accuracy).")
+
+
+def tuebingen_lines(jobs: pd.DataFrame) -> list[str]:
+    """Orientation accuracy on the Tübingen pairs (d = 2: AUROC says little), mean over pairs of each pair's
+    accuracy (averaged over seeds), with a bootstrap interval."""
+    tb = jobs[jobs["suite"] == "tuebingen"]
+    if tb.empty:
+        return []
+    rows = []
+    for method, g in tb.groupby("method"):
+        per_pair = g.groupby("dataset")["orientation_accuracy"].mean().dropna()
+        rows.append({"method": method, "orientation accuracy [95% CI]": ci_text(per_pair.mean(), *bootstrap_ci(
+            per_pair.to_numpy())) if len(per_pair) else "–", "pairs": len(per_pair), "_mean": per_pair.mean()})
+    view = pd.DataFrame(rows).sort_values(["_mean", "method"], ascending=[False, True]).drop(columns="_mean")
+    return ["## Tübingen cause–effect pairs", "",
+            "Share of pairs whose true direction a method scores above the reverse (ties count 1/2), "
+            "unweighted: the benchmark's usual weights by source are not available offline. "
+            "On d = 2 pairs this, not AUROC, is the number to read; the leaderboard rows stay as they are. "
+            + TUEBINGEN_PUBLISHED, "", md_table(view), ""]
 
 
 def findings(jobs: pd.DataFrame) -> list[str]:
     """Plain sentences about failures, per method."""
     out = []
     for method, g in jobs.groupby("method"):
-        n = len(g)
-        said = []
+        n, said = len(g), []
         if g["empty_output"].all():
             said.append(f"predicted **no edges at all** on every one of its {n} jobs (the original TabSCM failure)")
         elif g["empty_output"].any():
@@ -78,11 +89,10 @@ def probe_lines(jobs: pd.DataFrame) -> list[str]:
         return ["No learned method in this run, so the dependence-blindness probe did not run."]
     from .probe import BLIND_THRESHOLD
 
-    lines = ["Each learned method is refitted on the same data with every column shuffled on its own "
-             "(marginals kept, all dependence destroyed), and on a joint row permutation (dependence "
-             "kept: the noise floor). A method whose scores move by less than "
-             f"{BLIND_THRESHOLD} (relative, beyond the noise floor) is **blind to dependence**: its "
-             "output cannot be reading causal structure.", ""]
+    lines = ["Each learned method is refitted on the same data with every column shuffled on its own (marginals "
+             "kept, all dependence destroyed), and on a joint row permutation (dependence kept: the noise floor). A "
+             f"method whose scores move by less than {BLIND_THRESHOLD} (relative, beyond the noise floor) is **blind "
+             "to dependence**: its output cannot be reading causal structure.", ""]
     for method, g in jobs[jobs["probe_blind"].notna()].groupby("method"):
         blind = int(g["probe_blind"].astype(bool).sum())
         verdict = "**BLIND to dependence**" if blind > len(g) / 2 else "responds to dependence"
@@ -92,76 +102,74 @@ def probe_lines(jobs: pd.DataFrame) -> list[str]:
     return lines
 
 
-SORT_GAIN = 0.1  # AUROC gained on a sortable dataset over its rescaled twin that names a method
-
-
-def sortability_lines(jobs: pd.DataFrame) -> list[str]:
-    """Sortable datasets, and the methods that gain from them: compared with the *same* SCM
-    rescaled (same ``data_seed``, other scaling), so that only the scale cue differs."""
-    if "high_sortability" not in jobs or not jobs["high_sortability"].any():
-        return [f"No dataset in this run has var- or R²-sortability above {SORTABILITY_HIGH}."]
-    hi = jobs[jobs["high_sortability"]]
-    lines = [f"Datasets with var- or R²-sortability above {SORTABILITY_HIGH} (sorting by marginal "
-             f"variance or R² recovers much of the causal order): "
-             + ", ".join(f"`{d}`" for d in sorted(hi["dataset"].unique())) + ".", ""]
-    if "data_seed" not in jobs:
-        return lines + ["(No rescaled twins of these datasets in this run, so no method is singled out.)"]
-    twins = jobs[jobs["data_seed"].isin(hi["data_seed"]) & jobs["data_seed"].notna()]
-    pair = twins.groupby(["method", "high_sortability"])["auroc"].mean().unstack()
-    if True not in pair or False not in pair:
-        return lines + ["(No rescaled twins of these datasets in this run, so no method is singled out.)"]
-    gains = (pair[True] - pair[False]).dropna().sort_values(ascending=False)
-    named = [f"- **{m}** gains from it: AUROC {pair.loc[m, True]:.3f} on the sortable datasets vs "
-             f"{pair.loc[m, False]:.3f} on the same SCMs standardized." for m, g in gains.items() if g > SORT_GAIN]
-    return lines + (named or [f"- No method gains more than {SORT_GAIN} AUROC from sortability on these SCMs."])
+def provenance_lines(records: list[dict], superseded: list[dict]) -> list[str]:
+    """Warnings a reader needs before any number: records left out, code versions mixed."""
+    lines = []
+    if superseded:
+        lines.append(f"**{len(superseded)} job files are superseded** by newer runs of the same jobs "
+                     "(same method, parameters, dataset and seed) and are left out of every table below.")
+    versions: dict[str, set] = {}
+    for r in records:
+        versions.setdefault(r.get("label", r["method"]), set()).add(json.dumps(r.get("code", r.get("code_version"))))
+    mixed = sorted(m for m, v in versions.items() if len(v) > 1)
+    if mixed:
+        lines.append(f"**This folder mixes code versions**: the jobs of {', '.join(mixed)} were run by more than "
+                     "one version of their code (see `code` in each job file).")
+    return [""] + lines if lines else []
 
 
 def build_outputs(run_dir: str | Path) -> list[Path]:
     """Rebuild every table, plot and report.md from the job files."""
     run_dir = Path(run_dir)
-    records = load_records(run_dir)
+    records, superseded = current_records(run_dir)
     if not records:
         raise ValueError(f"{run_dir}: no finished jobs to report on")
     jobs = jobs_table(records)
     lb = leaderboard(jobs)
     diag = diagnostics_table(jobs)
-    paths = []
-    for name, df in (("jobs.csv", jobs), ("leaderboard.csv", lb), ("diagnostics.csv", diag)):
-        df.to_csv(run_dir / name, index=False)
-        paths.append(run_dir / name)
+    paths = [run_dir / name for name in ("jobs.csv", "leaderboard.csv", "diagnostics.csv")]
+    for path, df in zip(paths, (jobs, lb, diag)):
+        df.to_csv(path, index=False)
 
     plot_dir, figures, plot_errors = run_dir / "plots", [], []
-    for make in (lambda: plots.metric_boxes(jobs, plot_dir), lambda: [plots.runtime_vs_d(jobs, plot_dir)],
-                 lambda: [plots.pr_curves(jobs, run_dir, plot_dir)],
-                 lambda: plots.adjacency_heatmaps(jobs, run_dir, plot_dir),
-                 lambda: plots.sachs_graphs(jobs, run_dir, plot_dir),
-                 lambda: [plots.score_histograms(jobs, run_dir, plot_dir)]):
+    for make, args in ((plots.metric_boxes, ()), (plots.auroc_vs_d, ()), (plots.runtime_vs_d, ()),
+                       (plots.pr_curves, (run_dir,)), (plots.adjacency_heatmaps, (run_dir,)),
+                       (plots.sachs_graphs, (run_dir,)), (plots.score_histograms, (run_dir,))):
         try:
-            figures += make()
+            made = make(jobs, *args, plot_dir)
+            figures += made if isinstance(made, list) else [made]
         except Exception as e:  # a broken figure must not cost the tables or the report
             plot_errors.append(f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=2)}")
     shortcut_md, shortcut_figs = shortcuts_section(jobs, plot_dir)
     figures += shortcut_figs
-
     env = records[0]
     statuses = jobs["status"].value_counts().to_dict()
     lines = ["# TabSCM Bench report", "",
              f"{len(jobs)} jobs ({', '.join(f'{v} {k}' for k, v in statuses.items())}); methods: "
              f"{', '.join(sorted(jobs['method'].unique()))}; suites: {', '.join(sorted(jobs['suite'].unique()))}.",
-             f"Code version {', '.join(sorted({r.get('code_version', '?') for r in records}))}, git "
-             f"{env.get('git_commit')}; machine {env.get('machine', {}).get('platform')} "
-             f"({env.get('machine', {}).get('cpus')} CPUs). Every number below traces to a file in `jobs/`.", "",
+             f"Git {', '.join(sorted({str(r.get('git_commit')) for r in records}))}; machine "
+             f"{env.get('machine', {}).get('platform')} ({env.get('machine', {}).get('cpus')} CPUs). "
+             "Every number below traces to a file in `jobs/`.", *provenance_lines(records, superseded), "",
+             "## Verdict", "", *verdict(lb), "",
              "## Failure findings", "", *findings(jobs), "",
              "Per-flag counts per method are in `diagnostics.csv`:", "",
              *[f"- {line}" for line in summary_flags(diag)], "",
-             "Thresholds:", "", *[f"- `{k}`: {v}" for k, v in THRESHOLDS.items()], "",
+             "Thresholds:", "", *[f"- `{k}`: {v}" for k, v in THRESHOLDS.items()],
+             "- `reads_simulator`: on observational linear-Gaussian data (where the CPDAG is all the data "
+             "identify), the 95% bootstrap interval over jobs of `orientation_unidentifiable` (true edges the "
+             f"CPDAG leaves undirected, oriented right) excludes 0.5, on at least {READS_SIM_MIN_EDGES} such edges",
+             "",
              "A failed job (timeout, error, invalid) is scored as the empty graph in every mean below.", "",
              "## Dependence-blindness probe", "", *probe_lines(jobs), "",
              "## Leaderboard", "",
-             "Means over jobs with 95% bootstrap intervals; rank by mean AUROC. `shd` counts a reversal "
-             "once; `SHD_cpdag` compares equivalence classes; `SID` is parent-AID for CPDAG outputs; "
-             "`skel. AUROC` ignores direction; `orient.` is the share of true edges scored above their "
-             "reversal.", "", *leaderboard_markdown(lb),
+             "Means over jobs with 95% bootstrap intervals; rank by mean AUROC. `ok/jobs`: jobs that finished (the "
+             "rest score as the empty graph). `shd` counts a reversal once; `SHD_cpdag` compares equivalence classes; "
+             "`skel. AUROC` ignores direction; `orient.` is the share of true edges scored above their reversal, "
+             "`compelled` the same over the true edges the truth's essential graph orients (CPDAG; I-essential graph "
+             "for interventional data) and `unident.` over those it leaves undirected (on linear-Gaussian data nothing "
+             "in the data orients them, so there 0.5 is the honest score). SID (parent-AID for CPDAG outputs) and the "
+             "edge counts behind the split ""are in `leaderboard.csv`.", "", *leaderboard_markdown(lb),
+             *tuebingen_lines(jobs),
              "## Sorting shortcuts in the data", "", *sortability_lines(jobs), "",
              *shortcut_md, "",
              "## Figures", "", *[f"- [{p.name}](plots/{p.name})" for p in figures]]

@@ -1,71 +1,99 @@
-"""Job records -> tables: jobs.csv (one row per job) and diagnostics.csv (flags per method)."""
+"""Job records -> tables: jobs.csv (one row per job) and diagnostics.csv (flags per method).
+
+``method`` is the setting's label (``pc`` and ``pc(alpha=0.2)`` are two methods everywhere
+downstream); ``method_name`` is the registry name, which decides trivial-baseline membership.
+"""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
 from .diagnostics import FAILURE_FLAGS, JOB_FLAGS, SORTABILITY_HIGH, TRIVIAL_METHODS
+from .leaderboard import bootstrap_ci
 from .metrics import HIGHER_IS_BETTER
 
-FRONT = ["method", "dataset", "suite", "seed", "status", "runtime_s"]
+FRONT = ["method", "method_name", "learned", "dataset", "suite", "seed", "status", "runtime_s",
+         "n", "d", "params", "key", "dataset_digest", "budget_s", "error_message"]
+ORIENTATION_SPLIT = ["orientation_compelled", "orientation_unidentifiable", "n_compelled_edges",
+                     "n_unidentifiable_edges"]
+COUNTED_FLAGS = JOB_FLAGS + ["no_better_than_trivial"] + FAILURE_FLAGS  # counted per method in diagnostics.csv
+READS_SIM_MIN_EDGES = 10  # unidentifiable true edges (summed over jobs) needed before flagging
 
 
 def jobs_table(records: list[dict]) -> pd.DataFrame:
-    """One row per job: identity, status, runtime, every metric, dataset diagnostics, flags."""
+    """One row per job: identity, status, runtime, every metric, dataset diagnostics, flags, and
+    ``trivial_auroc``/``trivial_best``: the best trivial baseline on the same dataset (NaN when none ran),
+    ``no_better_than_trivial`` (AUROC not above it) and ``high_sortability``."""
     rows = []
     for r in records:
         row = {k: r.get(k) for k in FRONT}
-        row.update(n=r.get("n"), d=r.get("d"), params=str(r.get("params", {})), key=r["key"],
-                   dataset_digest=r.get("dataset_digest"),
-                   budget_s=r.get("budget_s"), error_message=r.get("error"))
+        row.update(method=r.get("label") or r.get("method"), method_name=r.get("method"),
+                   params=str(r.get("params", {})), key=r["key"], error_message=r.get("error"))
         row.update({k: v for k, v in (r.get("tags") or {}).items() if k not in row})
-        row.update(r.get("metrics") or {})
-        row.update({f"ds_{k}": v for k, v in (r.get("dataset_properties") or {}).items()})
-        row.update(r.get("flags") or {})
-        row.update(r.get("probe") or {})
+        for part, prefix in (("metrics", ""), ("dataset_properties", "ds_"), ("flags", ""), ("probe", "")):
+            row.update({prefix + k: v for k, v in (r.get(part) or {}).items()})
         rows.append(row)
     df = pd.DataFrame(rows)
     if df.empty:
         return df
-    for metric in list(HIGHER_IS_BETTER) + ["n_pred_edges", "n_true_edges"]:
-        if metric not in df:  # e.g. a run on a user's CSV without a truth
-            df[metric] = np.nan
+    # e.g. a run on a user's CSV without a truth, or records from before a metric
+    df = df.assign(**{m: np.nan for m in [*HIGHER_IS_BETTER, "n_pred_edges", "n_true_edges", *ORIENTATION_SPLIT]
+                      if m not in df})
     for flag in JOB_FLAGS + FAILURE_FLAGS:
-        if flag not in df:
-            df[flag] = False
-        df[flag] = df[flag].fillna(False).astype(bool)
-    df = add_trivial_comparison(df)
-    sort = [c for c in ["suite", "dataset", "method", "seed"] if c in df]
-    return df.sort_values(sort).reset_index(drop=True)
-
-
-def add_trivial_comparison(df: pd.DataFrame) -> pd.DataFrame:
-    """``trivial_auroc``: the best trivial baseline's AUROC on the same dataset (NaN when none ran);
-    ``no_better_than_trivial``: AUROC not above it."""
-    trivial = df[df["method"].isin(TRIVIAL_METHODS) & (df["status"] == "ok") & df["auroc"].notna()]
-    best = trivial.groupby("dataset")["auroc"].max() if "auroc" in df else pd.Series(dtype=float)
-    best_name = (trivial.loc[trivial.groupby("dataset")["auroc"].idxmax(), ["dataset", "method"]]
-                 .set_index("dataset")["method"] if len(trivial) else pd.Series(dtype=object))
-    df["trivial_auroc"] = df["dataset"].map(best)
-    df["trivial_best"] = df["dataset"].map(best_name)
-    is_trivial = df["method"].isin(TRIVIAL_METHODS)
-    df["no_better_than_trivial"] = (~is_trivial) & df["trivial_auroc"].notna() & ~(
-        df["auroc"].fillna(0.5) > df["trivial_auroc"])
+        df[flag] = df[flag].fillna(False).astype(bool) if flag in df else False
+    # old records lack ``learned``: only learned methods were probed for dependence-blindness
+    probed = df["probe_blind"].notna() if "probe_blind" in df else pd.Series(False, index=df.index)
+    df["learned"] = df["learned"].where(df["learned"].notna(), probed).astype(bool)
+    triv = is_trivial(df)
+    ok = df[triv & (df["status"] == "ok") & df["auroc"].notna()]
+    best = ok.loc[ok.groupby("dataset")["auroc"].idxmax()].set_index("dataset")
+    df["trivial_auroc"], df["trivial_best"] = df["dataset"].map(best["auroc"]), df["dataset"].map(best["method"])
+    df["no_better_than_trivial"] = ~triv & df["trivial_auroc"].notna() & ~(df["auroc"].fillna(0.5) > df["trivial_auroc"])
     sort_cols = [c for c in ("ds_var_sortability", "ds_r2_sortability") if c in df]
     df["high_sortability"] = (df[sort_cols].max(axis=1) > SORTABILITY_HIGH) if sort_cols else False
-    return df
+    return df.sort_values([c for c in ["suite", "dataset", "method", "seed"] if c in df]).reset_index(drop=True)
+
+
+def is_trivial(df: pd.DataFrame) -> pd.Series:
+    """Rows of a trivial baseline, by registry name: ``abs-corr(edges_per_node=2.0)`` is one too."""
+    names = df["method_name"] if "method_name" in df else df["method"]
+    return names.fillna(df["method"]).isin(TRIVIAL_METHODS)
+
+
+def reads_simulator(jobs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per group of ``keys``, over successful jobs on observational linear-Gaussian data (where the CPDAG
+    is exactly what the data identify): the mean orientation of the true edges it leaves undirected, its
+    95% bootstrap interval over jobs, the edges counted, and ``reads_simulator``: the interval excludes
+    0.5 on at least READS_SIM_MIN_EDGES edges, so the method orients what no such data can."""
+    cols = keys + ["lingauss_unidentifiable_mean", "lingauss_unidentifiable_ci_low",
+                   "lingauss_unidentifiable_ci_high", "lingauss_unidentifiable_edges", "reads_simulator"]
+    if "mechanism" not in jobs or "interventional" not in jobs:
+        return pd.DataFrame([], columns=cols)
+    noise = jobs["noise"] if "noise" in jobs else jobs.get("ds_noise", pd.Series(np.nan, index=jobs.index))
+    obs = jobs["interventional"].map(lambda v: v is False or v == 0 or str(v).lower() == "false")
+    keep = (jobs["mechanism"] == "linear") & (noise == "gaussian") & obs & (jobs["status"] == "ok")
+    rows = []
+    for gkey, g in jobs[keep & jobs["orientation_unidentifiable"].notna()].groupby(keys):
+        vals = g["orientation_unidentifiable"].to_numpy(dtype=float)
+        lo, hi = bootstrap_ci(vals)
+        edges = int(np.nansum(g["n_unidentifiable_edges"].to_numpy(dtype=float)))
+        rows.append([*(gkey if isinstance(gkey, tuple) else (gkey,)), float(np.mean(vals)), lo, hi, edges,
+                     bool(edges >= READS_SIM_MIN_EDGES and not lo <= 0.5 <= hi)])
+    return pd.DataFrame(rows, columns=cols)
 
 
 def diagnostics_table(jobs: pd.DataFrame) -> pd.DataFrame:
-    """Per method x suite: how many jobs tripped each flag."""
-    flags = JOB_FLAGS + ["no_better_than_trivial"] + FAILURE_FLAGS
+    """Per method x suite: how many jobs tripped each flag, and whether it reads the simulator."""
     g = jobs.groupby(["method", "suite"])
-    out = g[flags].sum().astype(int)
+    out = g[COUNTED_FLAGS].sum().astype(int)
     out.insert(0, "jobs", g.size())
+    out.insert(0, "learned", g["learned"].any())
     if "probe_blind" in jobs:
-        probed = jobs[jobs["probe_blind"].notna()]
-        out["probe_blind"] = probed.groupby(["method", "suite"])["probe_blind"].sum().reindex(out.index)
-        out["probe_score_change"] = probed.groupby(["method", "suite"])["probe_score_change"].mean().reindex(out.index)
+        probed = jobs[jobs["probe_blind"].notna()].groupby(["method", "suite"])
+        out["probe_blind"] = probed["probe_blind"].sum().reindex(out.index)
+        out["probe_score_change"] = probed["probe_score_change"].mean().reindex(out.index)
+    out = out.join(reads_simulator(jobs, ["method", "suite"]).set_index(["method", "suite"]), how="left")
+    out["reads_simulator"] = out["reads_simulator"].astype("boolean").fillna(False).astype(bool)
     return out.reset_index()
 
 
@@ -73,9 +101,10 @@ def summary_flags(diag: pd.DataFrame) -> list[str]:
     """Plain sentences for every method x suite whose jobs tripped a failure flag."""
     lines = []
     for _, r in diag.iterrows():
-        n = r["jobs"]
-        hits = [f"{f} {int(r[f])}/{n}" for f in JOB_FLAGS + ["no_better_than_trivial"] + FAILURE_FLAGS
-                if f in r and r[f] > 0]
+        hits = [f"{f} {int(r[f])}/{r['jobs']}" for f in COUNTED_FLAGS if f in r and r[f] > 0]
+        if r.get("reads_simulator", False):
+            hits.append(f"reads_simulator ({r['lingauss_unidentifiable_mean']:.2f} of "
+                        f"{int(r['lingauss_unidentifiable_edges'])} unidentifiable edges oriented right)")
         if hits:
             lines.append(f"**{r['method']}** on `{r['suite']}`: " + ", ".join(hits))
     return lines

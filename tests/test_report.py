@@ -63,3 +63,41 @@ def test_bad_csv_is_one_line_and_keeps_earlier_results(tmp_path, capsys):
     assert len(err) == 1 and "bad.csv" in err[0]
     assert sorted(p.name for p in (out / "jobs").glob("*.json")) == before
     assert Path(out / "report.md").exists()
+
+
+def _write_run(out, records):
+    from bench.store import write_result
+
+    for r in records:
+        write_result(out, r, None)
+
+
+def test_report_leads_with_the_verdict_and_reports_tuebingen(tmp_path):
+    from bench.report import build_outputs
+    from tests.test_tables import record
+
+    tb = {"mechanism": "real (Tübingen)", "ood": True, "d": 2}
+    recs = [record("tabscm", f"pair{i:04d}", suite="tuebingen", learned=True, tags=tb, auroc=0.5,
+                   orientation_accuracy=acc) for i, acc in enumerate([1.0, 0.0, 1.0, 1.0])]
+    recs += [record("partial-corr", f"pair{i:04d}", suite="tuebingen", tags=tb, auroc=0.6,
+                    orientation_accuracy=0.5) for i in range(4)]
+    _write_run(tmp_path, recs)
+    build_outputs(tmp_path)
+    report = (tmp_path / "report.md").read_text()
+    sections = [line for line in report.splitlines() if line.startswith("## ")]
+    assert sections[:2] == ["## Verdict", "## Failure findings"]
+    verdict = report.split("## Verdict")[1].split("## ")[0]
+    assert "**tabscm** (learned) does not beat the best trivial baseline on `tuebingen`" in verdict
+    tueb = report.split("## Tübingen cause–effect pairs")[1].split("\n## ")[0]
+    assert "| tabscm | 0.750 [" in tueb and "| 4 |" in tueb
+    assert "unweighted: the benchmark's usual weights by source are not available offline" in tueb
+    assert "Mooij et al. (JMLR 2016)" in tueb and "0.6–0.75" in tueb
+
+
+def test_report_has_no_tuebingen_section_without_the_suite(tmp_path):
+    from bench.report import build_outputs
+    from tests.test_tables import record
+
+    _write_run(tmp_path, [record("pc", f"d{i}") for i in range(2)])
+    build_outputs(tmp_path)
+    assert "Tübingen" not in (tmp_path / "report.md").read_text()

@@ -1,0 +1,83 @@
+"""One colour per method, the same in every figure, distinct across methods."""
+from pathlib import Path
+
+import matplotlib.colors as mcolors
+import pandas as pd
+import pytest
+
+from bench import plots
+from bench.shortcuts import paired_by_scaling, shortcut_table, SCALING_ORDER, _plot as shortcuts_plot
+from bench.tables import jobs_table
+from tests.test_tables import record
+
+METHODS = ["abs-corr", "abs-corr(edges_per_node=2.0)", "ges", "pc", "pc(alpha=0.2)", "tabscm"]
+
+
+def test_colors_are_distinct_and_do_not_depend_on_order():
+    labels = [f"m{i:02d}" for i in range(45)]
+    colors = plots.method_colors(labels)
+    assert len({mcolors.to_hex(c) for c in colors.values()}) == len(labels)
+    assert plots.method_colors(list(reversed(labels)) + labels[:5]) == colors
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """Figures as they are saved, instead of files."""
+    figs = {}
+
+    def keep(fig, path):
+        figs[Path(path).name] = fig
+        return Path(path)
+
+    monkeypatch.setattr(plots, "_save", keep)
+    return figs
+
+
+def _legend_colors(fig) -> dict[str, str]:
+    out = {}
+    for ax in fig.axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            color = handle.get_color() if hasattr(handle, "get_color") else handle.get_facecolor()
+            out[label] = mcolors.to_hex(color)
+    return out
+
+
+def _jobs():
+    recs = []
+    for i, (d, scaling) in enumerate([(10, "none"), (10, "zscore"), (20, "none"), (20, "zscore")]):
+        for m in METHODS:
+            name = m.split("(")[0]
+            recs.append(record(name, f"ds{i}", label=m, auroc=0.5 + 0.05 * METHODS.index(m),
+                               tags={"d": d, "data_seed": d, "scaling": scaling, "mechanism": "linear"}))
+    return jobs_table(recs)
+
+
+def test_every_figure_uses_the_runs_colour_for_a_method(drawn, tmp_path):
+    jobs = _jobs()
+    expected = {m: mcolors.to_hex(c) for m, c in plots.method_colors(jobs["method"]).items()}
+    plots.auroc_vs_d(jobs, tmp_path)
+    plots.runtime_vs_d(jobs, tmp_path)
+    scal = shortcut_table(paired_by_scaling(jobs), "scaling", SCALING_ORDER)
+    shortcuts_plot(scal[scal["method"] != "ges"], tmp_path, jobs["method"])  # a subset keeps its colours
+    for name in ("auroc_vs_d.png", "runtime_vs_d.png", "shortcuts.png"):
+        seen = _legend_colors(drawn[name])
+        assert seen and all(seen[m] == expected[m] for m in seen), name
+    assert set(_legend_colors(drawn["auroc_vs_d.png"])) == set(METHODS)
+
+
+def test_auroc_vs_d_has_one_line_per_method(drawn, tmp_path):
+    jobs = _jobs()
+    plots.auroc_vs_d(jobs, tmp_path)
+    ax = drawn["auroc_vs_d.png"].axes[0]
+    lines = [ln for ln in ax.get_lines() if ln.get_label() in METHODS]
+    assert len(lines) == len(METHODS) and all(len(ln.get_xdata()) == 2 for ln in lines)
+
+
+def test_box_plots_colour_boxes_by_method(drawn, tmp_path):
+    jobs = _jobs()
+    paths = plots.metric_boxes(jobs, tmp_path)
+    assert [p.name for p in paths] == ["auroc_by_mechanism.png"]
+    ax = drawn["auroc_by_mechanism.png"].axes[0]
+    faces = [mcolors.to_hex(p.get_facecolor()) for p in ax.patches][:len(METHODS)]
+    expected = plots.method_colors(jobs["method"])
+    assert faces == [mcolors.to_hex(expected[m]) for m in sorted(METHODS)]
