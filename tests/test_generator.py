@@ -137,3 +137,36 @@ def test_spec_round_trip_and_validation():
                 {"edge_prob": 0.2, "expected_degree": 2}, {"scaling": "minmax"}]:
         with pytest.raises(ValueError, match="SCMSpec"):
             SCMSpec(**bad)
+
+
+def _r2sort_orientation(ds) -> float:
+    """Share of true edges i -> j with |W[i, j]| > |W[j, i]| in R^2-sortnregress's W (ties 1/2)."""
+    from CausalDisco.baselines import r2_sort_regress
+
+    W = np.abs(r2_sort_regress(ds.X))
+    i, j = np.nonzero(ds.graph)
+    return float(np.mean(np.where(W[i, j] > W[j, i], 1.0, np.where(W[i, j] == W[j, i], 0.5, 0.0))))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("degree", [3.0, 4.0])
+def test_iscm_leaks_no_order_through_r2_or_variance(degree):
+    """iSCM as in Ormaniec et al. (standardized parents, unit noise, no fan-in scaling): R^2-sortnregress
+    orients at chance on average (it was 0.35-0.38 with the fan-in division) and variances are all equal."""
+    from CausalDisco.analytics import var_sortability
+
+    spec = SCMSpec(d=20, n=1000, expected_degree=degree, scaling="iscm")
+    graphs = [generate(spec, 500 + s) for s in range(20)]
+    acc = np.mean([_r2sort_orientation(ds) for ds in graphs])
+    assert 0.4 <= acc <= 0.6, acc
+    assert all(var_sortability(ds.X, ds.graph, tol=1e-9) == 0.5 for ds in graphs)  # every pair a tie
+
+
+def test_iscm_linear_node_is_standardized_parents_plus_unit_noise():
+    """A two-node iSCM x -> y: before standardization y = w x + e with the drawn weight and
+    unit-variance noise, whatever ``noise_scale`` says, so corr(x, y)^2 = w^2 / (w^2 + 1) = 0.8
+    (with the old noise scale 0.25 it was 4 / 4.0625 = 0.985)."""
+    spec = SCMSpec(d=2, n=20000, max_rows=20000, edge_prob=1.0, scaling="iscm", weight_range=(2.0, 2.0),
+                   noise_scale=(0.25, 0.25))
+    r2 = np.corrcoef(generate(spec, 0).X.T)[0, 1] ** 2
+    assert abs(r2 - 0.8) < 0.01, r2
