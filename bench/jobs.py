@@ -185,8 +185,9 @@ def split_methods(text: str) -> list[str]:
 def build_jobs(method_specs: list[str], data: list[tuple[Dataset, str, dict]], seeds: int,
                timeout: float | None = None) -> list[Job]:
     """Every method x dataset x seed 0..N-1, N = ``seeds`` or, for a stochastic method, its
-    ``min_seeds`` if larger. ``data``: (dataset, suite, tags) triples. Every method and its
-    parameters are checked before any job is made (ValueError, one line)."""
+    ``min_seeds`` if larger; a method that accepts only ``n_variables`` variables (a bivariate
+    orienter) gets only the datasets of that size. ``data``: (dataset, suite, tags) triples.
+    Every method and its parameters are checked before any job is made (ValueError, one line)."""
     from methods import get_method, method_class
 
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
@@ -212,6 +213,8 @@ def build_jobs(method_specs: list[str], data: list[tuple[Dataset, str, dict]], s
     for cls, name, full, lab, code in prepared:
         n_seeds = seeds if cls.deterministic else max(seeds, cls.min_seeds)
         for (ds, suite, tags), digest in zip(data, digests):
+            if cls.n_variables not in (None, ds.d):
+                continue
             for seed in range(n_seeds):
                 jobs.append(Job(name, full, ds, suite, seed, float(timeout or cls.time_budget_s), dict(tags),
                                 label=lab, learned=bool(cls.learned), code=code, dataset_digest=digest))

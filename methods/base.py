@@ -86,6 +86,7 @@ class Method:
     output: str = "dag"             # "dag", "cpdag" or "scores" (graph derived from scores)
     preload: tuple[str, ...] = ()   # modules the runner imports once per worker, not once per job
     min_seeds: int = 1              # seeds a stochastic method runs with at least (deterministic: 1)
+    n_variables: int | None = None  # the only number of variables it accepts (2: bivariate); None: any
     parameter_constraints: dict = {}  # parameter -> list of allowed kinds of value (see above)
 
     def fit(self, obs) -> Prediction:  # pragma: no cover - interface

@@ -17,14 +17,15 @@ from datasets.generator import SCMSpec, generate
 from .base import Method, Prediction
 from .registry import get_method, method_class
 
-_SPEC = SCMSpec(d=5, n=200, expected_degree=2.0, mechanism="linear", scaling="zscore")
-
-
-def small_dataset(seed: int = 7, interventions: bool = False) -> Dataset:
-    spec = _SPEC if not interventions else SCMSpec(
-        d=5, n=200, expected_degree=2.0, mechanism="linear", scaling="zscore",
-        intervention_share=0.3, n_targets=2)
+def small_dataset(seed: int = 7, interventions: bool = False, d: int = 5) -> Dataset:
+    """A small linear SCM (d = 5, or what a method accepts), observational or with interventions."""
+    spec = SCMSpec(d=d, n=200, expected_degree=2.0, mechanism="linear", scaling="zscore",
+                   intervention_share=0.3 if interventions else 0.0, n_targets=2 if interventions else None)
     return generate(spec, seed, name=f"conformance-{seed}")
+
+
+def _data(name: str, interventions: bool = False) -> Dataset:
+    return small_dataset(interventions=interventions, d=method_class(name).n_variables or 5)
 
 
 def _fit(name: str, ds: Dataset, seed: int = 0, **params) -> Prediction:
@@ -53,7 +54,7 @@ def check_init_only_stores_params(name: str) -> None:
 
 def check_prediction_contract(name: str) -> None:
     """Shapes [d, d], finite scores off the diagonal, a binary acyclic graph (or declared CPDAG)."""
-    ds = small_dataset()
+    ds = _data(name)
     pred = _fit(name, ds)
     pred.validate(ds.d)
     assert not np.any(np.diag(pred.graph)), f"{name}: graph has self-loops"
@@ -63,7 +64,7 @@ def check_prediction_contract(name: str) -> None:
 
 def check_same_seed_same_output(name: str) -> None:
     """Two fits with the same seed give identical scores and graphs."""
-    ds = small_dataset()
+    ds = _data(name)
     a, b = _fit(name, ds, seed=3), _fit(name, ds, seed=3)
     assert np.array_equal(a.graph, b.graph), f"{name}: graph differs between two runs with one seed"
     assert np.allclose(a.scores, b.scores, equal_nan=True), f"{name}: scores differ with one seed"
@@ -72,7 +73,7 @@ def check_same_seed_same_output(name: str) -> None:
 def check_interventions_accepted(name: str) -> None:
     """An intervention mask is accepted; a method that declares it ignores the mask gives the
     same output with and without it."""
-    ds = small_dataset(interventions=True)
+    ds = _data(name, interventions=True)
     assert ds.interventions is not None and ds.interventions.any()
     with_mask = _fit(name, ds)
     with_mask.validate(ds.d)
@@ -86,7 +87,7 @@ def check_interventions_accepted(name: str) -> None:
 
 def check_blind_to_truth(name: str) -> None:
     """The same observations with a different true graph give the same prediction."""
-    ds = small_dataset()
+    ds = _data(name)
     other = Dataset(ds.name, ds.X, np.triu(np.ones_like(ds.graph), 1), ds.interventions,
                     ds.variables, ds.meta)
     a, b = _fit(name, ds), _fit(name, other)

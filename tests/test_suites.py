@@ -19,8 +19,15 @@ def synthetic(refs):
 
 def test_all_suites_registered():
     names = set(datasets.list_suites())
-    assert {"quick", "default", "tabscm", "tabscm-small", "tabscm-large", "sweep-d", "sweep-n",
+    assert {"quick", "default", "tabscm", "tabscm-small", "tabscm-large", "sweep-d", "sweep-n", "tuebingen",
             *SHORTCUT_SUITES} <= names
+
+
+def test_tuebingen_tags_are_real_data():
+    refs = suite_refs("tuebingen")
+    assert len(refs) == 99 and all(r.name.startswith("tuebingen-pair") for r in refs)
+    assert {(r.tags["d"], r.tags["scaling"], r.tags["shift"], r.tags["ood"], r.tags["interventional"])
+            for r in refs} == {(2, "none", "real data", True, False)}
 
 
 def test_tabscm_composition():
