@@ -66,3 +66,14 @@ def test_control_permutation_keeps_dependence_and_is_zero_for_set_methods():
     assert abs(r["probe_excess_change"] - r["probe_score_change"]) < 1e-9
     r = dependence_probe(RowOrderSensitive(), _obs())
     assert r["probe_score_change"] > 0 and r["probe_control_change"] > 0
+
+
+def test_large_data_are_probed_on_a_seeded_sub_table():
+    from bench.probe import MAX_ROWS, MAX_VARIABLES, sub_table
+
+    obs = generate(SCMSpec(d=40, n=1200, expected_degree=2.0, scaling="zscore"), 5).observations()
+    small = sub_table(obs, seed=1)
+    assert small.X.shape == (MAX_ROWS, MAX_VARIABLES)
+    assert np.array_equal(small.X, sub_table(obs, seed=1).X) and not np.array_equal(small.X, sub_table(obs, 2).X)
+    probe = dependence_probe(get_method("abs-corr"), obs, seed=1)
+    assert (probe["probe_rows"], probe["probe_variables"]) == (MAX_ROWS, MAX_VARIABLES) and not probe["probe_blind"]
