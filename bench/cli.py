@@ -1,17 +1,13 @@
-"""Command line: ``bench list``, ``bench run``, ``bench report``.
-
-``bench run`` exits 0 when the run completed, whatever its jobs' statuses (failures are
-results), and 2 when it could not run (bad arguments, bad data), with one line saying why.
-"""
-from __future__ import annotations
+"""Command line: ``bench list``, ``bench run``, ``bench report``. Exit codes: 0 when the run completed, whatever
+its jobs' statuses (failures are results); 2 when it could not run (bad arguments, bad data); 130 on Ctrl-C and
+143 on SIGTERM; each failure with one line saying why or what was kept, and no traceback."""
 
 import argparse
 import sys
 from pathlib import Path
 
-RUN_FIELDS = {"suite": None, "methods": "all", "seeds": 1, "out": None, "n_jobs": 1, "timeout": None,
-              "backend": "loky", "scheduler": None, "force": False, "data": None, "truth": None,
-              "memory_gb": 8.0}
+RUN_FIELDS = {"suite": None, "methods": "all", "seeds": 1, "out": None, "n_jobs": 1, "timeout": None, "backend": "loky",
+              "scheduler": None, "force": False, "data": None, "truth": None, "memory_gb": 8.0}
 
 
 class Interrupted(BaseException):
@@ -25,68 +21,52 @@ def _terminate(signum, frame):
 def cmd_list(args) -> int:
     import datasets
     import methods
-
     print("methods:")
     for name in methods.list_methods():
-        cls = methods.method_class(name)
-        doc = (cls.__doc__ or "").strip().split("\n")[0]
+        doc = (methods.method_class(name).__doc__ or "").strip().split("\n")[0]
         print(f"  {name:<16} {doc}")
     print("suites:")
     for name, desc in datasets.describe_suites().items():
         print(f"  {name:<16} {desc}")
-    named = datasets.list_datasets()
-    if named:
-        print("datasets:")
-        for name in named:
-            print(f"  {name}")
+    if named := datasets.list_datasets():
+        print("datasets:\n" + "\n".join(f"  {name}" for name in named))
     return 0
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def _names(v) -> bool:
     return isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
 
 
-#: the run file's schema: field -> (check, what it must be); None is "not given" for every field
+#: the run file's schema: field -> (check, what it must be); None is "not given" for every field.
+#: ``type(v) in (int, float)`` leaves out bools, which YAML reads from true/false.
 RUN_SCHEMA = {
     "suite": (_names, "a suite name or a list of names"),
     "methods": (_names, "a method spec or a list of them"),
-    "seeds": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
+    "seeds": (lambda v: type(v) is int and v >= 1, "an integer >= 1"),
     "out": (lambda v: isinstance(v, str) and v != "", "a folder path"),
-    "n_jobs": (lambda v: _is_int(v) and v >= 1, "an integer >= 1"),
-    "timeout": (lambda v: _is_number(v) and v > 0, "a number of seconds > 0"),
+    "n_jobs": (lambda v: type(v) is int and v >= 1, "an integer >= 1"),
+    "timeout": (lambda v: type(v) in (int, float) and v > 0, "a number of seconds > 0"),
     "backend": (lambda v: v in ("loky", "dask", "ray"), "one of loky, dask, ray"),
     "scheduler": (lambda v: isinstance(v, str), "an address (text)"),
     "force": (lambda v: isinstance(v, bool), "true or false (not quoted)"),
     "data": (lambda v: isinstance(v, str), "a CSV file path"),
     "truth": (lambda v: isinstance(v, str), "a CSV file path"),
-    "memory_gb": (lambda v: _is_number(v) and v > 0, "a number of GB > 0"),
+    "memory_gb": (lambda v: type(v) in (int, float) and v > 0, "a number of GB > 0"),
 }
 
 
 def read_run_file(path: str) -> dict:
-    """A YAML run file, checked field by field against ``RUN_SCHEMA`` (ValueError, one line
-    naming the file, the field and what it must be)."""
+    """A YAML run file checked against ``RUN_SCHEMA``; ValueError (one line: the file, the field, what it must be)."""
     import yaml
-
     try:
         loaded = yaml.safe_load(Path(path).read_text())
     except (OSError, yaml.YAMLError) as e:
         raise ValueError(f"{path}: cannot read run file: {str(e).splitlines()[0]}") from None
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
+    if not isinstance(loaded, (dict, type(None))):
         raise ValueError(f"{path}: a run file is a mapping of fields (suite: ..., methods: ...), "
                          f"not a {type(loaded).__name__}")
     out = {}
-    for key, value in loaded.items():
+    for key, value in (loaded or {}).items():
         field = str(key).replace("-", "_")
         if field not in RUN_SCHEMA:
             raise ValueError(f"{path}: unknown field {key!r}; known: {', '.join(RUN_SCHEMA)}")
@@ -102,13 +82,8 @@ def _run_options(args) -> dict:
     opts = dict(RUN_FIELDS)
     if args.config:
         opts.update({k: v for k, v in read_run_file(args.config).items() if v is not None})
-    for k in RUN_FIELDS:
-        v = getattr(args, k, None)
-        if v is not None and v is not False:
-            opts[k] = v
-    for k in ("methods", "suite"):
-        if isinstance(opts[k], list):
-            opts[k] = ",".join(opts[k])
+    opts.update({k: v for k in RUN_FIELDS if (v := getattr(args, k, None)) is not None and v is not False})
+    opts.update({k: ",".join(opts[k]) for k in ("methods", "suite") if isinstance(opts[k], list)})
     for k, (check, what) in RUN_SCHEMA.items():  # flags pass argparse's types; say the rest here
         if opts[k] is not None and k not in ("suite", "methods") and not check(opts[k]):
             raise ValueError(f"--{k.replace('_', '-')} must be {what}, got {opts[k]!r}")
@@ -119,35 +94,19 @@ def _run_options(args) -> dict:
     return opts
 
 
-def _datasets(opts) -> list:
-    import datasets
-
-    data = []
-    if opts["data"]:
-        ds = datasets.from_csv(opts["data"], truth=opts["truth"])
-        data.append((ds, "user", {}))
-    if opts["suite"]:
-        for suite in str(opts["suite"]).split(","):
-            for ref in datasets.suite_refs(suite.strip()):
-                data.append((ref.load(), suite.strip(), dict(ref.tags)))
-    return data
-
-
 def cmd_run(args) -> int:
-    from datasets import DataError
-
+    import datasets
+    import methods
     from .jobs import build_jobs, split_methods
-    from .report import build_outputs
     from .runner import run_jobs
     from .store import FolderBusy, finished_keys
-
     opts = _run_options(args)
-    import methods
-
     names = methods.list_methods() if opts["methods"] in ("all", None) else split_methods(str(opts["methods"]))
     try:
-        data = _datasets(opts)
-    except DataError as e:
+        data = [(datasets.from_csv(opts["data"], truth=opts["truth"]), "user", {})] if opts["data"] else []
+        for suite in str(opts["suite"]).split(",") if opts["suite"] else []:
+            data += [(ref.load(), suite.strip(), dict(ref.tags)) for ref in datasets.suite_refs(suite.strip())]
+    except datasets.DataError as e:
         raise ValueError(str(e)) from None
     jobs = build_jobs(names, data, opts["seeds"], opts["timeout"])  # refuses bad methods: nothing written yet
     out = opts["out"]
@@ -162,26 +121,25 @@ def cmd_run(args) -> int:
     except OSError as e:
         raise ValueError(f"{out}: cannot write results ({e.strerror or e}); finished jobs are kept") from None
     print("jobs: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v), file=sys.stderr)
-    paths = build_outputs(out)
-    print(f"wrote {', '.join(str(p) for p in paths)}", file=sys.stderr)
+    return _build_outputs(out)
+
+
+def _build_outputs(out) -> int:
+    from .report import build_outputs
+    print(f"wrote {', '.join(str(p) for p in build_outputs(out))}", file=sys.stderr)
     return 0
 
 
 def cmd_report(args) -> int:
-    from .report import build_outputs
-
     if not (Path(args.dir) / "jobs").is_dir():
         raise ValueError(f"{args.dir}: no jobs/ folder here; run `bench run --out {args.dir}` first")
-    paths = build_outputs(args.dir)
-    print(f"wrote {', '.join(str(p) for p in paths)}", file=sys.stderr)
-    return 0
+    return _build_outputs(args.dir)
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bench", description="TabSCM Bench: causal discovery benchmark harness")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="registered methods, suites and datasets").set_defaults(fn=cmd_list)
-
     r = sub.add_parser("run", help="run methods x datasets x seeds; resumes where a run stopped")
     r.add_argument("--config", help="YAML run file with the same fields (flags override it)")
     r.add_argument("--suite", help="suite name(s), comma-separated (see `bench list`)")
@@ -198,7 +156,6 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true", help="rerun finished jobs")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(fn=cmd_run)
-
     rep = sub.add_parser("report", help="rebuild tables, plots and report.md from DIR/jobs")
     rep.add_argument("dir")
     rep.set_defaults(fn=cmd_report)
@@ -206,11 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    """Run a command. Exit 2 with one line when it cannot run; on Ctrl-C (130) or SIGTERM (143),
-    one line saying what was kept, and no traceback."""
+    """Run a command; exit codes as in the module docstring."""
     import signal
     import threading
-
     args = build_parser().parse_args(argv)
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
@@ -221,8 +176,7 @@ def main(argv=None) -> int:
         print(f"bench: error: {msg}", file=sys.stderr)
         return 2
     except (KeyboardInterrupt, Interrupted) as e:
-        said = f"; {e.args[0]}" if e.args else ""
-        print(f"\nbench: interrupted{said}", file=sys.stderr)
+        print(f"\nbench: interrupted{f'; {e.args[0]}' if e.args else ''}", file=sys.stderr)
         return 130 if isinstance(e, KeyboardInterrupt) else 143
     finally:
         if in_main:

@@ -1,7 +1,5 @@
 """Failure diagnostics: flags per job, with their thresholds stated here and in the report. A collapsed
 model (the original TabSCM: no edges, AUROC 0.50) trips empty_output, constant_scores and chance_auroc."""
-from __future__ import annotations
-
 import numpy as np
 
 BOOTSTRAP = 200            # resamples of off-diagonal pairs for the per-job AUROC interval
@@ -13,9 +11,11 @@ THRESHOLDS = {
     "empty_output": "no edge predicted while the truth has at least one",
     "full_output": "every pair of variables predicted adjacent",
     "constant_scores": "all off-diagonal scores tied (AUROC exactly 0.5)",
-    "chance_auroc": f"the {int(CI * 100)}% bootstrap interval of AUROC ({BOOTSTRAP} resamples of pairs) contains 0.5",
+    "chance_auroc": f"the {int(CI * 100)}% bootstrap interval of AUROC ({BOOTSTRAP} resamples of pairs) "
+                    "contains 0.5",
     "no_better_than_empty": "SHD at or above the empty graph's (= number of true edges)",
-    "no_better_than_trivial": f"AUROC not above the best trivial baseline ({', '.join(TRIVIAL_METHODS)}) on the same dataset",
+    "no_better_than_trivial": f"AUROC not above the best trivial baseline ({', '.join(TRIVIAL_METHODS)}) "
+                              "on the same dataset",
     "cyclic_output": "the graph claimed as a DAG has a directed cycle (job status invalid)",
     "timeout": "killed past its time budget",
     "error": "raised, crashed or ran out of memory",
@@ -29,10 +29,9 @@ FAILURE_FLAGS = ["timeout", "error", "invalid", "cyclic_output"]
 def auroc_interval(truth: np.ndarray, scores: np.ndarray, seed: int = 0) -> tuple[float, float]:
     """Percentile bootstrap interval of AUROC (Mann-Whitney, ties one half) over off-diagonal pairs.
 
-    Exact and vectorised, for speed at d = 100: each draw is binned by where it falls among the P
-    tied-score groups holding a positive (3P + 1 bins), one bincount counts every resample, and a
-    cumulative sum gives each resample's AUROC; resamples go in blocks of ~32k draws to reuse memory.
-    """
+    Exact and vectorised, for speed at d = 100: each draw is binned by where it falls among the P tied-score groups
+    holding a positive (3P + 1 bins), one bincount counts every resample, and a cumulative sum gives each resample's
+    AUROC; resamples go in blocks of ~32k draws to reuse memory."""
     T = np.asarray(truth) != 0
     off = ~np.eye(T.shape[0], dtype=bool)
     y, s = T[off], np.asarray(scores, dtype=float)[off]
@@ -46,11 +45,10 @@ def auroc_interval(truth: np.ndarray, scores: np.ndarray, seed: int = 0) -> tupl
     k = np.full(group[-1] + 1, -1)
     k[pos_groups] = np.arange(P)
     kg = k[group]
-    # bin of each pair: a negative strictly between positive groups k-1 and k -> 2k, a negative
-    # tied with positive group k -> 2k + 1, a positive of group k -> 2P + 1 + k
+    # bin of each pair: a negative strictly between positive groups k-1 and k -> 2k, a negative tied with positive
+    # group k -> 2k + 1, a positive of group k -> 2P + 1 + k
     bin_of = np.where(y, 2 * P + 1 + kg, np.where(kg >= 0, 2 * kg + 1, 2 * np.searchsorted(pos_groups, group)))
-    width = 3 * P + 1
-    N = len(s)
+    width, N = 3 * P + 1, len(s)
     rng = np.random.default_rng(seed)
     counts = np.empty((BOOTSTRAP, width), dtype=np.int64)
     rows = max(1, 2**15 // N)  # resamples per block: small arrays, reused, not fresh pages
@@ -74,7 +72,8 @@ def job_flags(truth: np.ndarray, prediction, metrics: dict) -> dict:
     return {"empty_output": bool(n_pred == 0 and n_true > 0), "full_output": bool(n_pred == d * (d - 1) / 2),
             "constant_scores": bool(np.ptp(np.asarray(prediction.scores, dtype=float)[~np.eye(d, dtype=bool)]) == 0),
             "chance_auroc": bool(np.isfinite(lo) and lo <= 0.5 <= hi),
-            "no_better_than_empty": bool(n_true > 0 and metrics["shd"] >= n_true), "auroc_ci_low": lo, "auroc_ci_high": hi}
+            "no_better_than_empty": bool(n_true > 0 and metrics["shd"] >= n_true),
+            "auroc_ci_low": lo, "auroc_ci_high": hi}
 
 
 def failure_flags(status: str, error: str | None) -> dict:

@@ -1,16 +1,7 @@
-"""Run one job in a process of its own, so that a crash, a hang or runaway memory cannot take the
-run down, then score it where it ran.
-
-Each worker (a loky or dask process) has one job server: a multiprocessing forkserver with the
-harness, the numpy stack and the run's method libraries imported, and each of the run's methods
-fitted once (``bench.warmup``); it is a clean single-threaded process, so a job forked from it
-never inherits a lock held by one of the worker's threads. A job is one child of that server,
-the leader of a process group of its own (``bench.processes``): it fits the method with its
-output captured, writes its result to a temporary file and exits. The worker kills the group
-past the job's time budget or when the group's memory passes the cap, and returns a record in
-every case, scored against the truth that travelled with the job (``bench.scoring``).
-"""
-from __future__ import annotations
+"""Run one job in a process of its own, so a crash, a hang or runaway memory cannot take the run down, then
+score it where it ran. Each worker has one job server: a clean, single-threaded forkserver with the run's
+libraries imported and methods warmed up (``bench.warmup``), so a forked job inherits no thread's lock. A job
+leads its own process group (``bench.processes``), killed past its time budget or memory cap."""
 
 import contextlib
 import json
@@ -30,8 +21,7 @@ LIBRARIES = ["numpy", "scipy", "scikit-learn", "torch", "causal-learn", "gcastle
              "dagma", "gies", "lingam", "graphical-models", "joblib", "pandas", "networkx"]
 DEFAULT_MEMORY_GB = 8.0
 OUTPUT_TAIL = 4000  # characters of a job's captured output kept in its record
-# What every job imports. loky: a job started from a loky worker is prepared with loky's start
-# method, which multiprocessing knows only once loky is imported.
+# What every job imports; loky's start method is known to multiprocessing only once loky is imported.
 BASE_PRELOAD = ("bench.predict", "bench.processes", "methods", "datasets", "joblib.externals.loky")
 
 
@@ -39,7 +29,6 @@ BASE_PRELOAD = ("bench.predict", "bench.processes", "methods", "datasets", "jobl
 def environment() -> dict:
     """Versions, commit and machine, recorded in every job file."""
     from methods.base import library_version
-
     libs = {lib: v for lib in LIBRARIES if (v := library_version(lib)) != "unknown"}
     return {"git_commit": git_commit(), "libraries": libs,
             "machine": {"host": socket.gethostname(), "platform": platform.platform(),
@@ -48,17 +37,11 @@ def environment() -> dict:
 
 @lru_cache(maxsize=1)
 def job_server(methods: tuple[str, ...] = (), memory_gb: float | None = DEFAULT_MEMORY_GB):
-    """This process's forkserver context, its server started with the run's libraries imported
-    (``Method.preload``) and ``methods`` warmed up (``bench.warmup``), on one BLAS thread. The
-    first run in a process decides the server's methods; a later run's other methods are
-    imported by their jobs."""
+    """This process's forkserver context; its server preloads and warms up the first run's ``methods`` (one thread)."""
     import multiprocessing as mp
     from multiprocessing import forkserver
-
     from methods import method_class
-
     from .warmup import THREAD_ENV, WARM_ENV
-
     preload = set()
     for name in methods:
         with contextlib.suppress(Exception):  # a method that cannot load fails in its jobs, as a result
@@ -71,18 +54,15 @@ def job_server(methods: tuple[str, ...] = (), memory_gb: float | None = DEFAULT_
     try:
         forkserver.ensure_running()  # the server reads the environment as it is now
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        os.environ.update({k: v for k, v in saved.items() if v is not None})
+        for k in (k for k, v in saved.items() if v is None):
+            os.environ.pop(k, None)
     return ctx
 
 
 def _job_process(job: Job, path: str, output: str) -> None:
     """A job's process: a group of its own, its output to a file, its result to ``path``."""
     import faulthandler
-
     faulthandler.disable()  # a crash is reported as a status, not as a dump on the run's stderr
     die_with_parent()
     start_group()
@@ -91,31 +71,16 @@ def _job_process(job: Job, path: str, output: str) -> None:
         os.dup2(fd, stream)
     os.close(fd)
     result, arrays = predict(job)
-    # peak resident memory of the job's process (shared pages of the preloaded libraries included)
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # preloads' shared pages too
     with open(path + ".tmp", "wb") as f:
         save_result(f, result, arrays)
     os.replace(path + ".tmp", path)
 
 
-def _captured(path: str) -> dict:
-    """The tail of a job's captured output and its full size."""
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as f:
-            f.seek(max(0, size - OUTPUT_TAIL))
-            return {"bytes": size, "tail": f.read().decode("utf-8", "replace")}
-    except OSError:
-        return {"bytes": 0, "tail": ""}
-
-
 def run_job(job: Job, memory_gb: float | None = DEFAULT_MEMORY_GB, methods: tuple[str, ...] = (),
             die_with_driver: bool = False) -> tuple[dict, dict | None]:
-    """Run ``job`` in a process of its own and score it here; return (record, arrays). Never
-    raises for the method's sake. ``methods``: the run's method names, which this process's job
-    server warms up. ``die_with_driver``: this worker (a loky process) ends with the run's driver."""
+    """Run ``job`` in a process of its own (a loky worker dies with the driver), score it here: (record, arrays)."""
     import time
-
     if die_with_driver:
         die_with_parent()
     ctx = job_server(tuple(methods), memory_gb)  # the first call starts it: not the job's time
@@ -135,14 +100,17 @@ def run_job(job: Job, memory_gb: float | None = DEFAULT_MEMORY_GB, methods: tupl
             result, arrays = {"status": "error", "error": f"the job's process died ({cause}) without a result"}, None
         else:
             result, arrays = {"status": status, "error": why}, None
-        result["output"] = _captured(output)
-    record = {"key": job.key, "method": job.method, "label": job.label, "params": job.params,
-              "learned": job.learned, "dataset": job.dataset.name, "suite": job.suite, "seed": job.seed,
-              "tags": job.tags, "budget_s": job.budget_s, "code": job.code,
-              "dataset_digest": job.dataset_digest, "n": job.dataset.n, "d": job.dataset.d,
-              "started": started, "wall_s": runtime, "worker_pid": os.getpid(), **environment(), **result}
-    # runtime_s: the method's own fit time (what people compare); wall_s adds the harness's
-    # process start and validation. A killed job's runtime is its time until the kill.
+        result["output"] = {"bytes": 0, "tail": ""}  # the tail of its captured output, and its full size
+        with contextlib.suppress(OSError), open(output, "rb") as f:
+            size = os.path.getsize(output)
+            f.seek(max(0, size - OUTPUT_TAIL))
+            result["output"] = {"bytes": size, "tail": f.read().decode("utf-8", "replace")}
+    record = {"key": job.key, "method": job.method, "label": job.label, "params": job.params, "learned": job.learned,
+              "dataset": job.dataset.name, "suite": job.suite, "seed": job.seed, "tags": job.tags,
+              "budget_s": job.budget_s, "code": job.code, "dataset_digest": job.dataset_digest, "n": job.dataset.n,
+              "d": job.dataset.d, "started": started, "wall_s": runtime, "worker_pid": os.getpid(), **environment(),
+              **result}
+    # runtime_s: the method's own fit time, what people compare (wall_s adds process start and validation), else
+    # a killed job's time until the kill
     record["runtime_s"] = record.get("fit_s", runtime)
     return score_record(record, arrays, job.dataset, job.dataset_digest), arrays
-

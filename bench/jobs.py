@@ -1,13 +1,8 @@
 """Jobs: method (with parameters) x dataset x seed, each with a stable key.
 
-A job's key hashes what its result depends on: the method's name and parameters, the digest of
-the method's own code (its module and the project modules it imports, found by reading their
-imports), the files it names beyond code (``Method.fingerprint()``, e.g. a checkpoint), the
-code that scores it, the dataset's content and the seed. Adding or editing an unrelated method
-changes no other job's key, so a repeated command reruns nothing it need not.
-A job's *identity* (method, parameters, dataset, seed) is what a newer record supersedes.
-"""
-from __future__ import annotations
+A job's key hashes what its result depends on: method name, parameters and code (its module and the project
+modules it imports), the files it names (``Method.fingerprint()``), the scoring code, the dataset's content and
+the seed; so editing one method reruns no other's jobs. A newer record supersedes one of the same *identity*."""
 
 import ast
 import hashlib
@@ -20,20 +15,8 @@ from pathlib import Path
 from datasets.base import Dataset
 
 ROOT = Path(__file__).resolve().parent.parent
-# the harness's code that turns a prediction into a record's numbers
 SCORING_MODULES = ("bench.scoring", "bench.metrics", "bench.diagnostics", "bench.probe", "bench.predict",
-                   "datasets.properties", "methods.base", "methods.convert")
-
-
-def _module_file(name: str, roots: tuple[Path, ...]) -> Path | None:
-    """The source file of module ``name`` if it lies under one of ``roots`` (found without
-    importing anything: a third-party library is recorded by its version, not hashed)."""
-    rel = Path(*name.split("."))
-    for root in roots:
-        for path in (root / rel.with_suffix(".py"), root / rel / "__init__.py"):
-            if path.is_file():
-                return path
-    return None
+                   "datasets.properties", "methods.base", "methods.convert")  # what turns predictions into numbers
 
 
 def _imports(path: Path, package: str) -> set[str]:
@@ -47,31 +30,26 @@ def _imports(path: Path, package: str) -> set[str]:
             if node.level:
                 parts = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(p for p in [*parts, base] if p)
-            names.add(base)
-            names |= {f"{base}.{a.name}" for a in node.names}
+            names |= {base, *(f"{base}.{a.name}" for a in node.names)}
     return names
 
 
 @lru_cache(maxsize=None)
 def code_digest(*modules: str, roots: tuple[Path, ...] = (ROOT,)) -> str:
-    """sha256 (16 hex) of the sources of ``modules`` and of every module under ``roots`` (this
-    project) that they import, directly or not."""
+    """sha256 (16 hex) of ``modules``' sources and of every module under ``roots`` they import, directly or not."""
     seen: dict[str, Path] = {}
     todo = list(modules)
     while todo:
         name = todo.pop()
         if name in seen or not name:
             continue
-        path = _module_file(name, roots)
-        if path is None:
+        rel = Path(*name.split("."))  # found without importing: a third-party library is not hashed
+        candidates = (p for root in roots for p in (root / rel.with_suffix(".py"), root / rel / "__init__.py"))
+        if (path := next((p for p in candidates if p.is_file()), None)) is None:
             continue
         seen[name] = path
-        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        todo += sorted(_imports(path, package))
-    h = hashlib.sha256()
-    for name in sorted(seen):
-        h.update(name.encode() + b"\0" + seen[name].read_bytes())
-    return h.hexdigest()[:16]
+        todo += sorted(_imports(path, name if path.name == "__init__.py" else name.rpartition(".")[0]))
+    return hashlib.sha256(b"".join(n.encode() + b"\0" + seen[n].read_bytes() for n in sorted(seen))).hexdigest()[:16]
 
 
 def method_code(cls) -> str:
@@ -79,8 +57,7 @@ def method_code(cls) -> str:
     main = sys.modules.get("__main__")
     if cls.__module__ in ("__main__", "__mp_main__") and getattr(main, "__file__", None):  # a user's script
         return hashlib.sha256(Path(main.__file__).read_bytes()).hexdigest()[:16]
-    module = sys.modules.get(cls.__module__)
-    path = Path(getattr(module, "__file__", "") or "")
+    path = Path(getattr(sys.modules.get(cls.__module__), "__file__", "") or "")
     if not path.is_file():
         return "unknown"
     depth = len(cls.__module__.split(".")) - (path.name != "__init__.py")
@@ -92,28 +69,24 @@ def method_code(cls) -> str:
 def git_commit() -> str | None:
     """HEAD's commit, with ``-dirty`` when tracked or untracked (not ignored) files differ."""
     import subprocess
-
     try:
-        out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=5)
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain"],
-                               capture_output=True, text=True, timeout=5).stdout.strip()
-        return out.stdout.strip() + ("-dirty" if dirty else "") if out.returncode == 0 else None
+        head, status = (subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=5)
+                        for args in (["rev-parse", "HEAD"], ["status", "--porcelain"]))
+        return head.stdout.strip() + ("-dirty" if status.stdout.strip() else "") if head.returncode == 0 else None
     except (OSError, subprocess.SubprocessError):
         return None
 
 
 def label(name: str, params: dict, defaults: dict) -> str:
     """``name``, or ``name(k=v,...)`` with the parameters that differ from their defaults."""
-    changed = {k: v for k, v in sorted(params.items()) if k != "seed" and defaults.get(k, object()) != v}
-    return name + (f"({','.join(f'{k}={v!r}' if isinstance(v, str) else f'{k}={v}' for k, v in changed.items())})"
-                   if changed else "")
+    changed = [f"{k}={v!r}" if isinstance(v, str) else f"{k}={v}" for k, v in sorted(params.items())
+               if k != "seed" and defaults.get(k, object()) != v]
+    return name + (f"({','.join(changed)})" if changed else "")
 
 
 @dataclass
 class Job:
     """One unit of work. ``dataset`` travels with the job (workers never regenerate it)."""
-
     method: str
     params: dict
     dataset: Dataset = field(repr=False)
@@ -135,15 +108,9 @@ class Job:
                        "seed": self.seed, "code": self.code}
             self.key = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
-    @property
-    def identity(self) -> str:
-        return identity({"method": self.method, "params": self.params, "dataset": self.dataset.name,
-                         "seed": self.seed})
-
 
 def identity(record: dict) -> str:
-    """What a job is, whatever version of the code or data ran it: a newer record of the same
-    identity supersedes an older one."""
+    """What a job is, whatever code or data version ran it: a newer record of it supersedes an older one."""
     return json.dumps([record.get("method"), record.get("params"), record.get("dataset"), record.get("seed")],
                       sort_keys=True, default=str)
 
@@ -151,7 +118,6 @@ def identity(record: dict) -> str:
 def parse_method_spec(spec: str) -> tuple[str, dict]:
     """``name`` or ``name(alpha=0.01,depth=2)`` -> (name, params). Values parsed as YAML scalars."""
     import yaml
-
     spec = spec.strip()
     if "(" not in spec:
         return spec, {}
@@ -171,25 +137,19 @@ def split_methods(text: str) -> list[str]:
     """Split ``a,b(x=1,y=2),pkg.mod:C`` on commas outside parentheses."""
     out, depth, cur = [], 0, ""
     for ch in text:
-        depth += ch == "("
-        depth -= ch == ")"
+        depth += (ch == "(") - (ch == ")")
         if ch == "," and depth == 0:
-            out.append(cur)
-            cur = ""
+            out, cur = out + [cur], ""
         else:
             cur += ch
-    out.append(cur)
-    return [s.strip() for s in out if s.strip()]
+    return [s.strip() for s in out + [cur] if s.strip()]
 
 
 def build_jobs(method_specs: list[str], data: list[tuple[Dataset, str, dict]], seeds: int,
                timeout: float | None = None) -> list[Job]:
-    """Every method x dataset x seed 0..N-1, N = ``seeds`` or, for a stochastic method, its
-    ``min_seeds`` if larger; a method that accepts only ``n_variables`` variables (a bivariate
-    orienter) gets only the datasets of that size. ``data``: (dataset, suite, tags) triples.
-    Every method and its parameters are checked before any job is made (ValueError, one line)."""
+    """Every method x (dataset, suite, tags) x seed 0..max(seeds, a stochastic method's min_seeds)-1, a method for
+    ``n_variables`` variables only on datasets of that size; all methods checked first (ValueError, one line)."""
     from methods import get_method, method_class
-
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
         raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
     if timeout is not None and not timeout > 0:
@@ -200,8 +160,7 @@ def build_jobs(method_specs: list[str], data: list[tuple[Dataset, str, dict]], s
         name, params = parse_method_spec(spec)
         cls = method_class(name)
         method = get_method(name, **params)  # refuses unknown names and values out of range
-        full = method.get_params()
-        full.pop("seed", None)
+        full = {k: v for k, v in method.get_params().items() if k != "seed"}
         code = {"method": method_code(cls), "files": method.fingerprint(), "scoring": scoring}
         try:
             defaults = cls().get_params()
@@ -209,13 +168,8 @@ def build_jobs(method_specs: list[str], data: list[tuple[Dataset, str, dict]], s
             defaults = {}
         prepared.append((cls, name, full, label(name, full, defaults), code))
     digests = [ds.digest() for ds, _, _ in data]  # once per dataset, not once per job
-    jobs = []
-    for cls, name, full, lab, code in prepared:
-        n_seeds = seeds if cls.deterministic else max(seeds, cls.min_seeds)
-        for (ds, suite, tags), digest in zip(data, digests):
-            if cls.n_variables not in (None, ds.d):
-                continue
-            for seed in range(n_seeds):
-                jobs.append(Job(name, full, ds, suite, seed, float(timeout or cls.time_budget_s), dict(tags),
-                                label=lab, learned=bool(cls.learned), code=code, dataset_digest=digest))
-    return jobs
+    return [Job(name, full, ds, suite, seed, float(timeout or cls.time_budget_s), dict(tags), label=lab,
+                learned=bool(cls.learned), code=code, dataset_digest=digest)
+            for cls, name, full, lab, code in prepared
+            for (ds, suite, tags), digest in zip(data, digests) if cls.n_variables in (None, ds.d)
+            for seed in range(seeds if cls.deterministic else max(seeds, cls.min_seeds))]

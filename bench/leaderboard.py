@@ -1,11 +1,9 @@
-"""leaderboard.csv: per method x suite (and tier), means with 95% bootstrap intervals, and a rank;
-and the verdict a reader needs first: who wins, and who does not beat a trivial baseline.
+"""leaderboard.csv: per method x suite (and tier), means with 95% bootstrap intervals, and a rank; and the verdict
+a reader needs first: who wins, and who does not beat a trivial baseline.
 
-Failed jobs are already scored as the empty graph in jobs.csv, so they pull a method's means
-down instead of vanishing from them; ``success_rate`` says how many there were.
+Failed jobs are scored as the empty graph in jobs.csv, so they pull a method's means down instead of vanishing
+from them; ``success_rate`` says how many there were.
 """
-from __future__ import annotations
-
 import numpy as np
 import pandas as pd
 
@@ -18,6 +16,7 @@ METRICS = ["auroc", "auprc", "f1", "shd", "shd_cpdag", "sid", "skeleton_auroc", 
 COUNTS = ["n_compelled_edges", "n_unidentifiable_edges"]  # summed per row: how many edges the split rests on
 RANK_BY = "auroc"
 RESAMPLES = 1000
+AUROC_CI = ["auroc_mean", "auroc_ci_low", "auroc_ci_high"]
 
 
 def bootstrap_ci(values: np.ndarray, seed: int = 0) -> tuple[float, float]:
@@ -40,9 +39,7 @@ def _group_rows(jobs: pd.DataFrame, keys: list[str]) -> list[dict]:
             vals = g[m].to_numpy(dtype=float)
             row[f"{m}_mean"] = float(np.nanmean(vals)) if np.isfinite(vals).any() else float("nan")
             row[f"{m}_ci_low"], row[f"{m}_ci_high"] = bootstrap_ci(vals)
-        for c in (c for c in COUNTS if c in g):
-            vals = g[c].to_numpy(dtype=float)
-            row[c] = float(np.nansum(vals)) if np.isfinite(vals).any() else float("nan")
+        row.update({c: g[c].astype(float).sum(min_count=1) for c in COUNTS if c in g})
         rows.append(row)
     return rows
 
@@ -61,8 +58,7 @@ def leaderboard(jobs: pd.DataFrame) -> pd.DataFrame:
 
 
 def groups(lb: pd.DataFrame):
-    """(suite, tier, rows) per leaderboard group, leaving out a suite's only tier when it holds the
-    whole suite (the same rows twice)."""
+    """(suite, tier, rows) per leaderboard group, without a suite's only tier when it holds the whole suite."""
     for (suite, tier), g in lb.groupby(["suite", "tier"], sort=True):
         sub = lb[lb["suite"] == suite]
         if tier != "all" and sub.loc[sub["tier"] != "all", "tier"].nunique() == 1 and \
@@ -72,8 +68,8 @@ def groups(lb: pd.DataFrame):
 
 
 def verdict(lb: pd.DataFrame) -> list[str]:
-    """Markdown lines: first every learned method that does not beat the best trivial baseline,
-    then one bullet per suite/tier with the winner, the baseline and everyone not above it."""
+    """Markdown lines: first every learned method that does not beat the best trivial baseline, then one bullet
+    per suite/tier with the winner, the baseline and everyone not above it."""
     alarms: dict[str, list[str]] = {}  # learned method -> where it does not beat the baseline
     bullets = []
     for suite, tier, g in groups(lb):
@@ -83,7 +79,7 @@ def verdict(lb: pd.DataFrame) -> list[str]:
         g = g.sort_values(["auroc_mean", "method"], ascending=[False, True])
         win, where = g.iloc[0], f"`{suite}`" + ("" if tier == "all" else f" tier {tier}")
         is_triv = g["method_name"].fillna(g["method"]).isin(TRIVIAL_METHODS)
-        text = f"- {where}: **{win['method']}** wins, AUROC {ci_text(*win[['auroc_mean', 'auroc_ci_low', 'auroc_ci_high']])}"
+        text = f"- {where}: **{win['method']}** wins, AUROC {ci_text(*win[AUROC_CI])}"
         if not is_triv.any():
             bullets.append(text + "; no trivial baseline ran here.")
             continue
@@ -96,8 +92,7 @@ def verdict(lb: pd.DataFrame) -> list[str]:
         below = below.sort_values(["learned", "auroc_mean"], ascending=[False, False])
         for _, r in below[below["learned"]].iterrows():
             alarms.setdefault(r["method"], []).append(
-                f"{where}: AUROC {ci_text(*r[['auroc_mean', 'auroc_ci_low', 'auroc_ci_high']])}"
-                f" vs {base['method']} {base['auroc_mean']:.3f}")
+                f"{where}: AUROC {ci_text(*r[AUROC_CI])} vs {base['method']} {base['auroc_mean']:.3f}")
         if len(below):
             text += " Not above it: " + ", ".join(
                 (f"**{r['method']}** (learned)" if r["learned"] else r["method"]) + f" {r['auroc_mean']:.3f}"

@@ -1,7 +1,5 @@
 """Markdown for the report: tables and "mean [low, high]" intervals, in a module of its own so that
 every section (report, shortcuts, leaderboard's verdict) formats alike without importing each other."""
-from __future__ import annotations
-
 import numpy as np
 import pandas as pd
 

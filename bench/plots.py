@@ -1,6 +1,4 @@
 """Figures for a run (seaborn/matplotlib, no screen needed). Each returns the path it wrote."""
-from __future__ import annotations
-
 from pathlib import Path
 
 import matplotlib
@@ -30,8 +28,8 @@ def _save(fig, path: Path) -> Path:
 
 
 def method_colors(methods) -> dict[str, tuple]:
-    """One fixed colour per method label, the same in every figure of a run: the run's sorted
-    labels walk tab10, then tab20's light shades, then tab20b and tab20c (50 distinct colours)."""
+    """One fixed colour per method label, the same in every figure of a run: the run's sorted labels walk tab10,
+    then tab20's light shades, then tab20b and tab20c (50 distinct colours)."""
     palette = list(plt.get_cmap("tab10").colors) + list(plt.get_cmap("tab20").colors[1::2])
     palette += list(plt.get_cmap("tab20b").colors) + list(plt.get_cmap("tab20c").colors)
     labels = sorted({str(m) for m in methods})
@@ -66,8 +64,7 @@ def _grid(n: int, max_cols: int, w: float, h: float, **kw):
 
 
 def _off_diagonal(M) -> np.ndarray:
-    M = np.asarray(M)
-    return M[~np.eye(M.shape[0], dtype=bool)]
+    return np.asarray(M)[~np.eye(len(M), dtype=bool)]
 
 
 def metric_boxes(jobs: pd.DataFrame, out: Path, metric: str = "auroc") -> list[Path]:
@@ -117,7 +114,8 @@ def auroc_vs_d(jobs: pd.DataFrame, out: Path, metric: str = "auroc") -> Path:
 def runtime_vs_d(jobs: pd.DataFrame, out: Path) -> Path:
     means = jobs[jobs["d"].notna()].groupby(["method", "d"])["runtime_s"].mean().reset_index()
     return _lines(jobs, means, "d", "runtime_s", out / "runtime_vs_d.png", 1.2, 4, xscale="log", yscale="log",
-                  title="mean runtime against number of variables", ylabel="runtime (s)", xlabel="number of variables d")
+                  title="mean runtime against number of variables", ylabel="runtime (s)",
+                  xlabel="number of variables d")
 
 
 _TRUTHS: dict[str, np.ndarray] = {}
@@ -154,8 +152,8 @@ def adjacency_heatmaps(jobs: pd.DataFrame, run_dir: Path, out: Path, n_datasets:
         g = jobs[(jobs["dataset"] == ds) & (jobs["status"] == "ok") & (jobs["seed"] == 0)]
         if g.empty:
             continue
-        panels = [("truth", _truth(run_dir, g.iloc[0]))] + [
-            (r["method"], arr["scores"]) for _, r in g.iterrows() if (arr := load_arrays(run_dir, r["key"])) is not None]
+        panels = [("truth", _truth(run_dir, g.iloc[0]))] + [(r["method"], arr["scores"]) for _, r in g.iterrows()
+                                                            if (arr := load_arrays(run_dir, r["key"])) is not None]
         fig, axes = _grid(len(panels), 5, 2.6, 2.6)
         for ax, (title, M) in zip(axes, panels):
             if M is not None:
@@ -168,17 +166,9 @@ def adjacency_heatmaps(jobs: pd.DataFrame, run_dir: Path, out: Path, n_datasets:
     return paths
 
 
-def _edge_kinds(truth: np.ndarray, G: np.ndarray) -> dict[str, list]:
-    """Each true or predicted edge as correct, reversed (drawn as predicted), missing, extra or
-    undirected (a true edge predicted both ways)."""
-    T, P, up = np.asarray(truth) != 0, np.asarray(G) != 0, np.triu(np.ones(truth.shape, dtype=bool), 1)
-    masks = {"correct": T & P & ~P.T, "reversed": T & ~P & P.T, "missing": T & ~P & ~P.T,
-             "extra": ~T & ~T.T & P & (~P.T | up), "undirected": T & P & P.T & up}
-    return {k: [(j, i) if k == "reversed" else (i, j) for i, j in np.argwhere(m).tolist()] for k, m in masks.items()}
-
-
 def sachs_graphs(jobs: pd.DataFrame, run_dir: Path, out: Path) -> list[Path]:
-    """The Sachs network per method: correct, missing, reversed and extra edges told apart."""
+    """The Sachs network per method: each true or predicted edge drawn as correct, reversed (as predicted),
+    missing, extra or undirected (a true edge predicted both ways)."""
     paths = []
     sachs = jobs[jobs["dataset"].str.startswith("sachs") & (jobs["status"] == "ok") & (jobs["seed"] == 0)]
     for ds, g in sachs.groupby("dataset"):
@@ -187,19 +177,24 @@ def sachs_graphs(jobs: pd.DataFrame, run_dir: Path, out: Path) -> list[Path]:
             continue
         names = Path(run_dir) / "truths" / f"{g.iloc[0]['dataset_digest']}.names"
         names = names.read_text().split("\n") if names.exists() else None
-        d = truth.shape[0]
+        d, T, up = truth.shape[0], truth != 0, np.triu(np.ones(truth.shape, dtype=bool), 1)
         pos = nx.circular_layout(nx.complete_graph(d))
         Gx = nx.empty_graph(d, create_using=nx.DiGraph)
         fig, axes = _grid(len(g), 4, 4.2, 4.2)
         for ax, (_, r) in zip(axes, g.iterrows()):
             arr = load_arrays(run_dir, r["key"])
+            P = np.asarray(arr["graph"] if arr is not None else np.zeros_like(truth)) != 0
             nx.draw_networkx_nodes(Gx, pos, ax=ax, node_size=380, node_color="white", edgecolors="black")
             nx.draw_networkx_labels(Gx, pos, {i: names[i] if names else str(i) for i in range(d)}, ax=ax, font_size=6)
-            kinds = _edge_kinds(truth, arr["graph"] if arr is not None else np.zeros_like(truth))
-            for kind, edges in ((k, e) for k, e in kinds.items() if e):
-                arrows = {"arrows": True, "arrowsize": 9} if kind != "undirected" else {"arrows": False}
-                nx.draw_networkx_edges(Gx, pos, edgelist=edges, ax=ax, edge_color=EDGE_STYLE[kind][0],
-                                       style=EDGE_STYLE[kind][1], node_size=380, label=f"{kind} ({len(edges)})", **arrows)
+            masks = {"correct": T & P & ~P.T, "reversed": T & ~P & P.T, "missing": T & ~P & ~P.T,
+                     "extra": ~T & ~T.T & P & (~P.T | up), "undirected": T & P & P.T & up}
+            for kind, mask in masks.items():
+                edges = [(j, i) if kind == "reversed" else (i, j) for i, j in np.argwhere(mask).tolist()]
+                if edges:
+                    nx.draw_networkx_edges(Gx, pos, edgelist=edges, ax=ax, edge_color=EDGE_STYLE[kind][0],
+                                           style=EDGE_STYLE[kind][1], node_size=380, label=f"{kind} ({len(edges)})",
+                                           **({"arrows": False} if kind == "undirected" else
+                                              {"arrows": True, "arrowsize": 9}))
             ax.set_title(f"{r['method']}", fontsize=9)
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=6, loc="lower left")
@@ -213,7 +208,8 @@ def sachs_graphs(jobs: pd.DataFrame, run_dir: Path, out: Path) -> list[Path]:
 def score_histograms(jobs: pd.DataFrame, run_dir: Path, out: Path) -> Path:
     """Distribution of off-diagonal scores per method: a collapsed model shows one spike."""
     rows = [pd.DataFrame({"method": r["method"], "score": _off_diagonal(arr["scores"])})
-            for _, r in jobs[jobs["status"] == "ok"].iterrows() if (arr := load_arrays(run_dir, r["key"])) is not None]
+            for _, r in jobs[jobs["status"] == "ok"].iterrows()
+            if (arr := load_arrays(run_dir, r["key"])) is not None]
     if not rows:
         return _save(plt.subplots(figsize=(8, 4.5))[0], out / "score_histograms.png")
     data = pd.concat(rows)

@@ -1,6 +1,5 @@
 """What a job's process does: fit the method on observations only, validate, and probe a learned
 method. A failure is a result, never raised. The job server's warm-up runs the same code."""
-from __future__ import annotations
 
 import json
 import time
@@ -12,12 +11,9 @@ from .jobs import Job
 
 
 def predict(job: Job) -> tuple[dict, dict | None]:
-    """Fit ``job``'s method on its observations, validate the prediction and, for a learned
-    method, run the dependence probe (``bench.probe``): (result, arrays or None)."""
+    """Fit, validate and, for a learned method, run the dependence probe (``bench.probe``): (result, arrays)."""
     from methods import InvalidPrediction, get_method
-
-    result: dict = {"status": "error"}
-    arrays = None
+    result, arrays = {"status": "error"}, None
     try:
         method = get_method(job.method, **job.params)
         if "seed" in method.param_names():
@@ -35,7 +31,6 @@ def predict(job: Job) -> tuple[dict, dict | None]:
             arrays = {"scores": np.asarray(pred.scores, dtype=np.float64), "graph": np.asarray(pred.graph, np.int8)}
             if method.learned:
                 from .probe import dependence_probe
-
                 result["probe"] = dependence_probe(method, obs, seed=job.seed, scores=arrays["scores"])
     except Exception as e:  # failure is a result
         result.update(status="error", error=f"{type(e).__name__}: {e}", traceback=traceback.format_exc())

@@ -1,13 +1,7 @@
-"""Process hygiene for jobs: each job is a process group that ends whole, and dies with its parent.
+"""Process hygiene: each job is a process group that ends whole, and every process dies with its parent.
 
-A job's process starts a session (so a process group) of its own, which every child a method
-starts joins. The worker measures the memory of that whole tree and, past the time or memory
-budget, kills the group. A small watchdog in the group kills it when the job's process ends
-for any reason (finished, killed, its server gone), so a method's children never outlive
-their job; and each process asks the kernel to kill it when its parent dies, so a killed
-driver takes its workers, their job servers and every job down with it.
-"""
-from __future__ import annotations
+The worker kills a job's group past its time or memory budget (the whole tree's), a watchdog in the group kills
+it when the job's process ends, and a killed driver takes its workers, job servers and jobs down with it."""
 
 import contextlib
 import os
@@ -22,13 +16,11 @@ def die_with_parent(sig: int = signal.SIGKILL) -> None:
     """Ask Linux to send ``sig`` to this process when its parent ends (elsewhere nothing)."""
     with contextlib.suppress(OSError, AttributeError):
         import ctypes
-
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, sig)  # PR_SET_PDEATHSIG
 
 
 def start_group() -> None:
-    """Make this process the leader of a new session and process group, and fork its watchdog:
-    a process of the same group that kills the group once this process has ended."""
+    """Lead a new session and process group, with a watchdog in it that kills the group once this process ends."""
     os.setsid()
     me = os.getpid()
     if os.fork() == 0:
@@ -45,29 +37,21 @@ def start_group() -> None:
 
 def kill_group(pid: int) -> None:
     """SIGKILL the process group led by ``pid`` (a job's), or ``pid`` alone if it has none yet."""
-    try:
+    with contextlib.suppress(OSError):
         if os.getpgid(pid) == pid:
-            os.killpg(pid, signal.SIGKILL)
-            return
-    except OSError:
-        pass
+            return os.killpg(pid, signal.SIGKILL)
     with contextlib.suppress(OSError):
         os.kill(pid, signal.SIGKILL)
 
 
 def _pss_mb(pid: int) -> float:
-    """Proportional set size of one process in MB: shared pages split among the processes that
-    share them, so a tree's sum is what it holds (its resident size where smaps is missing)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
+    """Proportional set size in MB, so a tree's sum is what it holds (resident size where smaps is missing)."""
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
     try:
         import psutil
-
         return psutil.Process(pid).memory_info().rss / 2**20
     except Exception:  # noqa: BLE001 - it ended, or psutil cannot see it: nothing held
         return 0.0
@@ -77,7 +61,6 @@ def tree_memory_mb(pid: int) -> float:
     """Memory held by process ``pid`` and all its descendants, in MB."""
     try:
         import psutil
-
         pids = [pid] + [c.pid for c in psutil.Process(pid).children(recursive=True)]
     except Exception:  # noqa: BLE001 - it ended while being looked at
         pids = [pid]
@@ -85,15 +68,11 @@ def tree_memory_mb(pid: int) -> float:
 
 
 def watch(pid: int, ended, budget_s: float, memory_gb: float | None) -> tuple[str | None, str | None, float]:
-    """Wait for a job (process ``pid``) to end, killing its group past ``budget_s`` seconds or
-    ``memory_gb`` of memory (None or 0: no cap). ``ended(timeout)`` waits up to ``timeout``
-    seconds and says whether the process has ended. Returns (status, why, seconds): status None
-    when it ended by itself, else "timeout" or "error" (memory)."""
-    t0 = time.perf_counter()
-    next_memory = t0
+    """Wait for ``pid`` to end (``ended(timeout)`` says if it has), killing its group past ``budget_s`` s or
+    ``memory_gb`` (0/None: no cap): (status None, "timeout" or "error" (memory), why, seconds)."""
+    t0 = next_memory = time.perf_counter()
     while True:
-        elapsed = time.perf_counter() - t0
-        if ended(max(0.0, min(POLL_S, budget_s - elapsed))):
+        if ended(max(0.0, min(POLL_S, budget_s - (time.perf_counter() - t0)))):
             return None, None, time.perf_counter() - t0
         elapsed = time.perf_counter() - t0
         status = why = None
@@ -101,8 +80,7 @@ def watch(pid: int, ended, budget_s: float, memory_gb: float | None) -> tuple[st
             status, why = "timeout", f"killed after {elapsed:.1f} s: over its {budget_s:g} s budget"
         elif memory_gb and time.perf_counter() >= next_memory:
             next_memory = time.perf_counter() + MEMORY_POLL_S
-            held = tree_memory_mb(pid)
-            if held > memory_gb * 1024:
+            if (held := tree_memory_mb(pid)) > memory_gb * 1024:
                 status, why = "error", f"killed: its processes held {held / 1024:.2f} GB, over {memory_gb:g} GB"
         if status:
             kill_group(pid)

@@ -1,7 +1,4 @@
-"""Build every output of a run from DIR/jobs: jobs.csv, leaderboard.csv, diagnostics.csv,
-plots/*.png and report.md, which states the failure findings in plain words."""
-from __future__ import annotations
-
+"""Build every output of a run from DIR/jobs: jobs.csv, leaderboard.csv, diagnostics.csv, plots/*.png, report.md."""
 import json
 import traceback
 from pathlib import Path
@@ -19,7 +16,8 @@ from .tables import READS_SIM_MIN_EDGES, diagnostics_table, jobs_table, summary_
 
 LB_COLUMNS = [("AUPRC", "auprc"), ("F1", "f1"), ("SHD", "shd"), ("SHD_cpdag", "shd_cpdag"),
               ("skel. AUROC", "skeleton_auroc"), ("orient.", "orientation_accuracy"),
-              ("compelled", "orientation_compelled"), ("unident.", "orientation_unidentifiable"), ("runtime s", "runtime_s")]
+              ("compelled", "orientation_compelled"), ("unident.", "orientation_unidentifiable"),
+              ("runtime s", "runtime_s")]
 ONLY_WHERE_RECORDED = ("compelled", "unident.")  # the orient. split, missing from older records
 
 
@@ -37,13 +35,8 @@ def leaderboard_markdown(lb: pd.DataFrame) -> list[str]:
     return lines
 
 
-TUEBINGEN_PUBLISHED = ("Mooij et al. (JMLR 2016) report the classical bivariate methods (ANM, IGCI and others) "
-                       "at roughly 0.6–0.75 (weighted accuracy).")
-
-
 def tuebingen_lines(jobs: pd.DataFrame) -> list[str]:
-    """Orientation accuracy on the Tübingen pairs (d = 2: AUROC says little), mean over pairs of each pair's
-    accuracy (averaged over seeds), with a bootstrap interval."""
+    """Orientation accuracy on the Tübingen pairs (d = 2: AUROC says little), with a bootstrap interval over pairs."""
     tb = jobs[jobs["suite"] == "tuebingen"]
     if tb.empty:
         return []
@@ -54,10 +47,11 @@ def tuebingen_lines(jobs: pd.DataFrame) -> list[str]:
             per_pair.to_numpy())) if len(per_pair) else "–", "pairs": len(per_pair), "_mean": per_pair.mean()})
     view = pd.DataFrame(rows).sort_values(["_mean", "method"], ascending=[False, True]).drop(columns="_mean")
     return ["## Tübingen cause–effect pairs", "",
-            "Share of pairs whose true direction a method scores above the reverse (ties count 1/2), "
-            "unweighted: the benchmark's usual weights by source are not available offline. "
-            "On d = 2 pairs this, not AUROC, is the number to read; the leaderboard rows stay as they are. "
-            + TUEBINGEN_PUBLISHED, "", md_table(view), ""]
+            "Share of pairs whose true direction a method scores above the reverse (ties count 1/2), unweighted: the "
+            "benchmark's usual weights by source are not available offline. On d = 2 pairs this, not AUROC, is the "
+            "number to read; the leaderboard rows stay as they are. Mooij et al. (JMLR 2016) report the classical "
+            "bivariate methods (ANM, IGCI and others) at roughly 0.6–0.75 (weighted accuracy).", "",
+            md_table(view), ""]
 
 
 def findings(jobs: pd.DataFrame) -> list[str]:
@@ -72,9 +66,11 @@ def findings(jobs: pd.DataFrame) -> list[str]:
         if g["constant_scores"].any():
             said.append(f"gave constant scores (AUROC exactly 0.5) on {g['constant_scores'].sum()}/{n} jobs")
         if g["chance_auroc"].sum() > n / 2:
-            said.append(f"was indistinguishable from chance (AUROC interval contains 0.5) on {g['chance_auroc'].sum()}/{n} jobs")
-        if "no_better_than_trivial" in g and g["trivial_auroc"].notna().any() and g["no_better_than_trivial"].sum() > n / 2:
-            said.append(f"was no better than the best trivial baseline on {g['no_better_than_trivial'].sum()}/{n} jobs")
+            said.append("was indistinguishable from chance (AUROC interval contains 0.5) on "
+                        f"{g['chance_auroc'].sum()}/{n} jobs")
+        if "no_better_than_trivial" in g and g["trivial_auroc"].notna().any() \
+                and (beaten := g["no_better_than_trivial"].sum()) > n / 2:
+            said.append(f"was no better than the best trivial baseline on {beaten}/{n} jobs")
         fails = {s: int((g["status"] == s).sum()) for s in ("timeout", "error", "invalid")}
         if any(fails.values()):
             said.append("failed " + ", ".join(f"{v} × {k}" for k, v in fails.items() if v) +
@@ -89,16 +85,16 @@ def probe_lines(jobs: pd.DataFrame) -> list[str]:
         return ["No learned method in this run, so the dependence-blindness probe did not run."]
     from .probe import BLIND_THRESHOLD
 
-    lines = ["Each learned method is refitted on the same data with every column shuffled on its own (marginals "
-             "kept, all dependence destroyed), and on a joint row permutation (dependence kept: the noise floor). A "
-             f"method whose scores move by less than {BLIND_THRESHOLD} (relative, beyond the noise floor) is **blind "
-             "to dependence**: its output cannot be reading causal structure.", ""]
+    lines = ["Each learned method is refitted on the same data with every column shuffled on its own (marginals kept, "
+             "all dependence destroyed), and on a joint row permutation (dependence kept: the noise floor). A method "
+             f"whose scores move by less than {BLIND_THRESHOLD} (relative, beyond the noise floor) is **blind to "
+             "dependence**: its output cannot be reading causal structure.", ""]
     for method, g in jobs[jobs["probe_blind"].notna()].groupby("method"):
         blind = int(g["probe_blind"].astype(bool).sum())
         verdict = "**BLIND to dependence**" if blind > len(g) / 2 else "responds to dependence"
-        lines.append(f"- **{method}**: relative score change {g['probe_score_change'].mean():.3f} "
-                     f"(noise floor {g['probe_control_change'].mean():.3f}, excess "
-                     f"{g['probe_excess_change'].mean():.3f}); blind on {blind}/{len(g)} datasets: {verdict}.")
+        lines.append(f"- **{method}**: relative score change {g['probe_score_change'].mean():.3f} (noise floor "
+                     f"{g['probe_control_change'].mean():.3f}, excess {g['probe_excess_change'].mean():.3f}); "
+                     f"blind on {blind}/{len(g)} datasets: {verdict}.")
     return lines
 
 
@@ -106,15 +102,14 @@ def provenance_lines(records: list[dict], superseded: list[dict]) -> list[str]:
     """Warnings a reader needs before any number: records left out, code versions mixed."""
     lines = []
     if superseded:
-        lines.append(f"**{len(superseded)} job files are superseded** by newer runs of the same jobs "
-                     "(same method, parameters, dataset and seed) and are left out of every table below.")
-    versions: dict[str, set] = {}
-    for r in records:
-        versions.setdefault(r.get("label", r["method"]), set()).add(json.dumps(r.get("code", r.get("code_version"))))
-    mixed = sorted(m for m, v in versions.items() if len(v) > 1)
+        lines.append(f"**{len(superseded)} job files are superseded** by newer runs of the same jobs (same method, "
+                     "parameters, dataset and seed) and are left out of every table below.")
+    codes = pd.DataFrame({"method": [r.get("label", r["method"]) for r in records],
+                          "code": [json.dumps(r.get("code", r.get("code_version"))) for r in records]})
+    mixed = sorted(m for m, n in codes.groupby("method", dropna=False)["code"].nunique().items() if n > 1)
     if mixed:
-        lines.append(f"**This folder mixes code versions**: the jobs of {', '.join(mixed)} were run by more than "
-                     "one version of their code (see `code` in each job file).")
+        lines.append(f"**This folder mixes code versions**: the jobs of {', '.join(mixed)} were run by more than one "
+                     "version of their code (see `code` in each job file).")
     return [""] + lines if lines else []
 
 
@@ -125,8 +120,7 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
     if not records:
         raise ValueError(f"{run_dir}: no finished jobs to report on")
     jobs = jobs_table(records)
-    lb = leaderboard(jobs)
-    diag = diagnostics_table(jobs)
+    lb, diag = leaderboard(jobs), diagnostics_table(jobs)
     paths = [run_dir / name for name in ("jobs.csv", "leaderboard.csv", "diagnostics.csv")]
     for path, df in zip(paths, (jobs, lb, diag)):
         df.to_csv(path, index=False)
@@ -142,23 +136,21 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
             plot_errors.append(f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=2)}")
     shortcut_md, shortcut_figs = shortcuts_section(jobs, plot_dir)
     figures += shortcut_figs
-    env = records[0]
-    statuses = jobs["status"].value_counts().to_dict()
+    machine = records[0].get("machine", {})
     lines = ["# TabSCM Bench report", "",
-             f"{len(jobs)} jobs ({', '.join(f'{v} {k}' for k, v in statuses.items())}); methods: "
+             f"{len(jobs)} jobs ({', '.join(f'{v} {k}' for k, v in jobs['status'].value_counts().items())}); methods: "
              f"{', '.join(sorted(jobs['method'].unique()))}; suites: {', '.join(sorted(jobs['suite'].unique()))}.",
              f"Git {', '.join(sorted({str(r.get('git_commit')) for r in records}))}; machine "
-             f"{env.get('machine', {}).get('platform')} ({env.get('machine', {}).get('cpus')} CPUs). "
-             "Every number below traces to a file in `jobs/`.", *provenance_lines(records, superseded), "",
+             f"{machine.get('platform')} ({machine.get('cpus')} CPUs). Every number below traces to a file in `jobs/`.",
+             *provenance_lines(records, superseded), "",
              "## Verdict", "", *verdict(lb), "",
              "## Failure findings", "", *findings(jobs), "",
              "Per-flag counts per method are in `diagnostics.csv`:", "",
              *[f"- {line}" for line in summary_flags(diag)], "",
              "Thresholds:", "", *[f"- `{k}`: {v}" for k, v in THRESHOLDS.items()],
-             "- `reads_simulator`: on observational linear-Gaussian data (where the CPDAG is all the data "
-             "identify), the 95% bootstrap interval over jobs of `orientation_unidentifiable` (true edges the "
-             f"CPDAG leaves undirected, oriented right) excludes 0.5, on at least {READS_SIM_MIN_EDGES} such edges",
-             "",
+             "- `reads_simulator`: on observational linear-Gaussian data (where the CPDAG is all the data identify), "
+             "the 95% bootstrap interval over jobs of `orientation_unidentifiable` (true edges the CPDAG leaves "
+             f"undirected, oriented right) excludes 0.5, on at least {READS_SIM_MIN_EDGES} such edges", "",
              "A failed job (timeout, error, invalid) is scored as the empty graph in every mean below.", "",
              "## Dependence-blindness probe", "", *probe_lines(jobs), "",
              "## Leaderboard", "",
@@ -168,10 +160,9 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
              "`compelled` the same over the true edges the truth's essential graph orients (CPDAG; I-essential graph "
              "for interventional data) and `unident.` over those it leaves undirected (on linear-Gaussian data nothing "
              "in the data orients them, so there 0.5 is the honest score). SID (parent-AID for CPDAG outputs) and the "
-             "edge counts behind the split ""are in `leaderboard.csv`.", "", *leaderboard_markdown(lb),
+             "edge counts behind the split are in `leaderboard.csv`.", "", *leaderboard_markdown(lb),
              *tuebingen_lines(jobs),
-             "## Sorting shortcuts in the data", "", *sortability_lines(jobs), "",
-             *shortcut_md, "",
+             "## Sorting shortcuts in the data", "", *sortability_lines(jobs), "", *shortcut_md, "",
              "## Figures", "", *[f"- [{p.name}](plots/{p.name})" for p in figures]]
     if plot_errors:
         lines += ["", "Figures that failed to draw:", "", *[f"```\n{e}\n```" for e in plot_errors]]

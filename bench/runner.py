@@ -1,10 +1,6 @@
-"""Fan jobs out with joblib (loky locally; dask or ray beyond one machine) and store each result
-as it arrives. Jobs are fitted and scored in the workers (``bench.execute``); this process only
-builds the list, receives finished records and writes them. A rerun of the same command skips
-finished jobs, so a run stopped at any moment resumes where it stopped; a job in flight when the
-run died is simply run again.
-"""
-from __future__ import annotations
+"""Fan jobs out with joblib (loky locally; dask or ray beyond one machine) and store each result as it arrives.
+Workers fit and score (``bench.execute``); a rerun of the same command skips finished jobs, so a stopped run
+resumes where it stopped."""
 
 import contextlib
 import os
@@ -14,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 from joblib import Parallel, delayed, parallel_config
+from tqdm import tqdm
 
 from .execute import DEFAULT_MEMORY_GB, run_job
 from .jobs import Job, git_commit
@@ -38,27 +35,16 @@ def backend_context(backend: str, n_jobs: int, scheduler: str | None):
             yield
     elif backend == "dask":
         try:
+            import dask
             from dask.distributed import Client, LocalCluster
         except ImportError:
             raise ValueError("--backend dask needs the dask extra: pip install 'tabscm-bench[dask]'") from None
-        import dask
-
         # jobs start child processes; dask's default daemonic workers may not have children
         dask.config.set({"distributed.worker.daemon": False})
-        cluster = None
-        if scheduler:
-            client = Client(scheduler)
-        else:
-            cluster = LocalCluster(n_workers=n_jobs, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
-            client = Client(cluster)
-        try:
-            with parallel_config(backend="dask", n_jobs=-1):
-                yield
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+        local = contextlib.nullcontext() if scheduler else LocalCluster(
+            n_workers=n_jobs, threads_per_worker=1, processes=True, dashboard_address=None)
+        with local as cluster, Client(scheduler or cluster), parallel_config(backend="dask", n_jobs=-1):
+            yield
     else:
         try:
             import ray
@@ -74,34 +60,17 @@ def backend_context(backend: str, n_jobs: int, scheduler: str | None):
             ray.shutdown()
 
 
-def prepare_folder(out: Path) -> None:
-    """Create ``out`` and check it can be written, so a run refuses to start (OSError, one line)
-    rather than failing at its first result."""
-    try:
-        (out / "jobs").mkdir(parents=True, exist_ok=True)
-        probe = out / f".write-test-{os.getpid()}"
-        probe.write_bytes(b"0" * 4096)
-        probe.unlink()
-    except OSError as e:
-        raise OSError(f"{out}: cannot write results here ({e.strerror or e})") from None
-
-
-def _save_truths(out: Path, jobs: list[Job]) -> None:
-    """Each dataset's truth and variable names beside the jobs (for plots and audits)."""
-    (out / "truths").mkdir(exist_ok=True)
-    for j in {j.dataset_digest: j for j in jobs}.values():
-        path = out / "truths" / f"{j.dataset_digest}.npy"
-        if not path.exists():
-            np.save(path, j.dataset.graph)
-            (out / "truths" / f"{j.dataset_digest}.names").write_text("\n".join(j.dataset.variables))
-
-
 def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "loky",
              scheduler: str | None = None, force: bool = False, progress: bool = True,
              memory_gb: float = DEFAULT_MEMORY_GB) -> dict:
     """Run every job not finished yet in ``out``; return counts by status (and ``skipped``)."""
     out = Path(out)
-    prepare_folder(out)
+    try:  # refuse to start (OSError, one line) rather than fail at the first result
+        (out / "jobs").mkdir(parents=True, exist_ok=True)
+        (probe := out / f".write-test-{os.getpid()}").write_bytes(b"0" * 4096)
+        probe.unlink()
+    except OSError as e:
+        raise OSError(f"{out}: cannot write results here ({e.strerror or e})") from None
     with folder_lock(out):
         done = set() if force else finished_keys(out)
         by_key: dict[str, Job] = {}
@@ -109,7 +78,11 @@ def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "
             by_key.setdefault(job.key, job)
         todo = [j for k, j in by_key.items() if k not in done]
         counts = {"skipped": len(by_key) - len(todo), **dict.fromkeys(STATUSES, 0)}
-        _save_truths(out, list(by_key.values()))
+        (out / "truths").mkdir(exist_ok=True)  # each dataset's truth and variable names, for plots and audits
+        for j in {j.dataset_digest: j for j in by_key.values()}.values():
+            if not (path := out / "truths" / f"{j.dataset_digest}.npy").exists():
+                np.save(path, j.dataset.graph)
+                path.with_suffix(".names").write_text("\n".join(j.dataset.variables))
         append_run(out, {"started": time.time(), "jobs": len(by_key), "todo": len(todo), "n_jobs": n_jobs,
                          "backend": backend, "force": force, "git_commit": git_commit(),
                          "methods": sorted({j.label for j in by_key.values()}),
@@ -117,22 +90,13 @@ def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "
         if not todo:
             return counts
         methods = tuple(sorted({j.method for j in todo}))
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(todo), desc="jobs", unit="job", dynamic_ncols=True)
-        try:
-            with backend_context(backend, n_jobs, scheduler):
-                results = Parallel(return_as="generator_unordered")(
-                    delayed(run_job)(j, memory_gb, methods, backend == "loky" and n_jobs != 1) for j in todo)
-                for record, arrays in results:
-                    write_result(out, record, arrays)
-                    counts[record["status"]] = counts.get(record["status"], 0) + 1
-                    if bar is not None:
-                        bar.update(1)
-                        bar.set_postfix(failed=sum(counts[s] for s in STATUSES[1:]))
-        finally:
-            if bar is not None:
-                bar.close()
+        with (tqdm(total=len(todo), desc="jobs", unit="job", dynamic_ncols=True, disable=not progress) as bar,
+              backend_context(backend, n_jobs, scheduler)):
+            results = Parallel(return_as="generator_unordered")(
+                delayed(run_job)(j, memory_gb, methods, backend == "loky" and n_jobs != 1) for j in todo)
+            for record, arrays in results:
+                write_result(out, record, arrays)
+                counts[record["status"]] = counts.get(record["status"], 0) + 1
+                bar.update(1)
+                bar.set_postfix(failed=sum(counts[s] for s in STATUSES[1:]))
     return counts

@@ -1,14 +1,8 @@
-"""Score a finished job against its truth: metrics, flags and the dataset's properties.
-
-Runs in the worker that ran the job (the truth travels with it), so scoring grows with the
-cluster and the driver only writes. The truth's essential graph and the dataset's properties
-are computed once per dataset in each worker.
-"""
-from __future__ import annotations
+"""Score a finished job against its truth (metrics, flags, the dataset's properties) in the worker that ran it,
+so scoring grows with the cluster; the truth's facts are computed once per dataset in each worker."""
 
 import time
 import traceback
-from functools import lru_cache
 
 import numpy as np
 
@@ -22,51 +16,31 @@ def intervention_targets(mask: np.ndarray | None) -> list[list[int]] | None:
     """The sets of variables intervened on together in some row (None: observational data)."""
     if mask is None or not np.asarray(mask).any():
         return None
-    rows = np.unique(np.asarray(mask, dtype=bool), axis=0)
-    return [[int(j) for j in np.flatnonzero(r)] for r in rows if r.any()]
+    return [[int(j) for j in np.flatnonzero(r)] for r in np.unique(np.asarray(mask, dtype=bool), axis=0) if r.any()]
 
 
-@lru_cache(maxsize=64)
-def _truth_facts(digest: str, dataset: Dataset) -> tuple[np.ndarray | None, dict]:
-    """(essential graph of the truth, dataset properties), once per dataset content."""
-    from datasets.properties import dataset_properties
-
-    has_truth = dataset.meta.get("has_truth", True)
-    E = essential_graph(dataset.graph, intervention_targets(dataset.interventions)) if has_truth else None
-    return E, dataset_properties(dataset)
+_FACTS: dict[str, tuple[np.ndarray | None, dict]] = {}  # by dataset digest; the 64 newest kept
 
 
 def truth_facts(dataset: Dataset, digest: str) -> tuple[np.ndarray | None, dict]:
-    return _truth_facts(digest, _Keyed(dataset, digest))
-
-
-class _Keyed:
-    """A dataset hashed by its digest, so lru_cache can hold it without hashing its arrays."""
-
-    def __init__(self, dataset: Dataset, digest: str):
-        self.dataset, self.digest = dataset, digest
-
-    def __getattr__(self, name):
-        return getattr(self.dataset, name)
-
-    def __hash__(self):
-        return hash(self.digest)
-
-    def __eq__(self, other):
-        return isinstance(other, _Keyed) and other.digest == self.digest
+    """(essential graph of the truth, dataset properties), once per dataset content."""
+    from datasets.properties import dataset_properties
+    if digest not in _FACTS:
+        has_truth = dataset.meta.get("has_truth", True)
+        E = essential_graph(dataset.graph, intervention_targets(dataset.interventions)) if has_truth else None
+        _FACTS[digest] = (E, dataset_properties(dataset))
+        if len(_FACTS) > 64:
+            del _FACTS[next(iter(_FACTS))]
+    return _FACTS[digest]
 
 
 def score_record(record: dict, arrays: dict | None, dataset: Dataset, digest: str) -> dict:
-    """Score a job's prediction: metrics and flags. A failed job scores as the empty graph, with
-    its failure flags; a scoring failure makes the job an error (the run goes on)."""
+    """Metrics and flags of a job; a failed job scores as the empty graph, a scoring failure makes it an error."""
     from methods import Prediction
-
     t0 = time.perf_counter()
-    essential, props = truth_facts(dataset, digest)
-    record["dataset_properties"] = props
+    essential, record["dataset_properties"] = truth_facts(dataset, digest)
     flags = record.setdefault("flags", {})
-    has_truth = dataset.meta.get("has_truth", True)
-    G = dataset.graph
+    has_truth, G = dataset.meta.get("has_truth", True), dataset.graph
     if record["status"] == "ok" and has_truth:
         try:
             pred = Prediction(arrays["scores"], arrays["graph"], bool(record["cpdag"]))
@@ -79,9 +53,8 @@ def score_record(record: dict, arrays: dict | None, dataset: Dataset, digest: st
     if not has_truth:  # a user's CSV without a truth: predictions only, nothing to score against
         record["metrics"] = {}
     elif record["status"] != "ok":
-        d = dataset.d
-        record["metrics"] = evaluate(G, Prediction.from_graph(np.zeros((d, d))), essential)
-        record["scored_as"] = "empty graph"
+        empty = Prediction.from_graph(np.zeros((dataset.d, dataset.d)))
+        record.update(metrics=evaluate(G, empty, essential), scored_as="empty graph")
     flags.update(failure_flags(record["status"], record.get("error")))
     record["score_s"] = time.perf_counter() - t0
     return record

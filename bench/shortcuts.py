@@ -1,12 +1,12 @@
 """The "shortcuts" section: does a method's lead over the best trivial baseline survive once the easy cue
 is removed (tag ``scaling``: none, zscore, iscm remove the variance and R^2 cues), or out of distribution?"""
-from __future__ import annotations
-
 from pathlib import Path
 
-import numpy as np
+import matplotlib.pyplot as plt
 import pandas as pd
+import seaborn as sns
 
+from . import plots
 from .diagnostics import SORTABILITY_HIGH, TRIVIAL_METHODS
 from .markdown import md_table
 from .tables import READS_SIM_MIN_EDGES, is_trivial, reads_simulator
@@ -25,30 +25,22 @@ def shortcut_table(jobs: pd.DataFrame, by: str, order: list) -> pd.DataFrame:
     """Per method x group: AUROC, F1, orientation, and the gap to the best trivial baseline."""
     if by not in jobs or jobs[by].isna().all():
         return pd.DataFrame()
-    present = [v for v in order if v in set(jobs[by].dropna())]
     cols = [c for c in ("auroc", "f1", "orientation_accuracy") if c in jobs]
-    means = jobs[jobs[by].isin(present)].groupby(["method", by])[cols].mean()
-    trivial = set(jobs.loc[is_trivial(jobs), "method"])
-    rows = []
-    for v in present:
-        sub = means.xs(v, level=1)
-        triv = sub.loc[sub.index.isin(trivial), "auroc"].dropna()
-        tname, tauc = (triv.idxmax(), float(triv.max())) if len(triv) else ("", float("nan"))
-        for method in sorted(jobs["method"].unique()):
-            if (method, v) in means.index:
-                m = means.loc[(method, v)]
-                rows.append({"method": method, by: v, "auroc": m["auroc"], "f1": m.get("f1"),
-                             "orientation_accuracy": m.get("orientation_accuracy"), "trivial": method in trivial,
-                             "best_trivial": tname, "best_trivial_auroc": tauc,
-                             "gap_to_trivial": m["auroc"] - tauc if tname else np.nan})
-    return pd.DataFrame(rows)
+    t = jobs[jobs[by].isin(order)].groupby(["method", by])[cols].mean().reset_index()
+    t = t.reindex(columns=["method", by, "auroc", "f1", "orientation_accuracy"])
+    t["trivial"] = t["method"].isin(jobs.loc[is_trivial(jobs), "method"])
+    triv = t[t["trivial"]].dropna(subset=["auroc"])
+    best = triv.loc[triv.groupby(by)["auroc"].idxmax()].set_index(by)
+    t["best_trivial"], t["best_trivial_auroc"] = t[by].map(best["method"]).fillna(""), t[by].map(best["auroc"])
+    t["gap_to_trivial"] = t["auroc"] - t["best_trivial_auroc"]
+    return t.sort_values(by, key=lambda s: s.map(order.index), kind="stable").reset_index(drop=True)
 
 
 def sentences(scal: pd.DataFrame) -> list[str]:
     """Plain sentences where a method's lead, orientation or F1 disappears without the scale cue."""
-    out = []
     if scal.empty or "none" not in set(scal["scaling"]):
-        return out
+        return []
+    out = []
     for method, g in scal.groupby("method"):
         g = g.set_index("scaling")
         if "none" not in g.index:  # e.g. a setting run on standardized data only
@@ -57,10 +49,9 @@ def sentences(scal: pd.DataFrame) -> list[str]:
         for std in (s for s in ("zscore", "iscm") if s in g.index):
             s, label = g.loc[std], SCALING_LABEL[std]
             if not raw["trivial"] and raw["gap_to_trivial"] > LEAD and not s["gap_to_trivial"] > LEAD:
-                out.append(f"- **{method}** leads the best trivial baseline on raw data "
-                           f"(AUROC {raw['auroc']:.3f} vs {raw['best_trivial']} {raw['best_trivial_auroc']:.3f}) "
-                           f"but its lead disappears on {label} data (AUROC {s['auroc']:.3f} vs "
-                           f"{s['best_trivial']} {s['best_trivial_auroc']:.3f}).")
+                out.append(f"- **{method}** leads the best trivial baseline on raw data (AUROC {raw['auroc']:.3f} vs "
+                           f"{raw['best_trivial']} {raw['best_trivial_auroc']:.3f}) but its lead disappears on {label} "
+                           f"data (AUROC {s['auroc']:.3f} vs {s['best_trivial']} {s['best_trivial_auroc']:.3f}).")
             ro, so = raw["orientation_accuracy"], s["orientation_accuracy"]
             if ro > ABOVE_CHANCE and ro - so > ORIENT_DROP:
                 out.append(f"- **{method}** orients edges by a scale shortcut: orientation accuracy "
@@ -75,21 +66,20 @@ def paired_by_scaling(jobs: pd.DataFrame) -> pd.DataFrame:
     """Only SCMs present in more than one scaling (same ``data_seed``): the same graphs, only rescaled."""
     if "data_seed" not in jobs or "scaling" not in jobs:
         return jobs
-    n_scalings = jobs.groupby("data_seed")["scaling"].nunique()
-    return jobs[jobs["data_seed"].isin(n_scalings[n_scalings > 1].index)]
+    return jobs[jobs.groupby("data_seed")["scaling"].transform("nunique") > 1]
 
 
 def sortability_lines(jobs: pd.DataFrame) -> list[str]:
-    """Sortable datasets, and the methods that gain from them over the same SCM rescaled (same
-    ``data_seed``); a method is named only when it beats chance (ABOVE_CHANCE) on the sortable data."""
+    """Sortable datasets, and the methods that gain from them over the same SCM rescaled (same ``data_seed``);
+    a method is named only when it beats chance (ABOVE_CHANCE) on the sortable data."""
     if "high_sortability" not in jobs or not jobs["high_sortability"].any():
         return [f"No dataset in this run has var- or R²-sortability above {SORTABILITY_HIGH}."]
     hi = jobs[jobs["high_sortability"]]
     names = sorted(hi["dataset"].unique())
     shown = ", ".join(f"`{d}`" for d in names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
-    lines = [f"Datasets with var- or R²-sortability above {SORTABILITY_HIGH} (sorting by marginal "
-             f"variance or R² recovers much of the causal order): {shown} ({len(names)} of "
-             f"{jobs['dataset'].nunique()}; all in `jobs.csv`, column `high_sortability`).", ""]
+    lines = [f"Datasets with var- or R²-sortability above {SORTABILITY_HIGH} (sorting by marginal variance or R² "
+             f"recovers much of the causal order): {shown} ({len(names)} of {jobs['dataset'].nunique()}; all in "
+             "`jobs.csv`, column `high_sortability`).", ""]
     none = ["(No rescaled twins of these datasets in this run, so no method is singled out.)"]
     if "data_seed" not in jobs:
         return lines + none
@@ -106,8 +96,8 @@ def sortability_lines(jobs: pd.DataFrame) -> list[str]:
 
 
 def simulator_lines(jobs: pd.DataFrame) -> list[str]:
-    """Who orients the edges observational linear-Gaussian data leave unoriented (CPDAG-undirected):
-    a method away from 0.5 there reads the simulator's habits."""
+    """Who orients the edges observational linear-Gaussian data leave unoriented (CPDAG-undirected): a method
+    away from 0.5 there reads the simulator's habits."""
     sim = reads_simulator(jobs, ["method"])
     sim = sim[sim["lingauss_unidentifiable_edges"] >= READS_SIM_MIN_EDGES]
     if sim.empty:
@@ -136,20 +126,20 @@ def shortcuts_section(jobs: pd.DataFrame, plot_dir: Path) -> tuple[list[str], li
     triv = jobs[is_trivial(jobs)].groupby(["suite", "method"])["auroc"].mean().dropna()
     means = jobs[~is_trivial(jobs)].groupby(["suite", "method"])["auroc"].mean()
     if len(triv):
-        lines += [f"The trivial baseline to beat on each suite (best mean AUROC among {', '.join(TRIVIAL_METHODS)}):", "",
-                  *[f"- `{suite}`: **{g.droplevel(0).idxmax()}** (AUROC {g.max():.3f}); methods above it: "
-                    + (", ".join(sorted(m for (s, m), v in means.items() if s == suite and v > g.max())) or "none") + "."
-                    for suite, g in triv.groupby(level=0)], ""]
-    lines += ["Unidentifiable edges: on observational linear-Gaussian data the CPDAG is exactly what the "
-              "data identify, so the true edges it leaves undirected can only be oriented at chance (0.5) "
-              "by a method that reads the data.", "", *simulator_lines(jobs), ""]
+        lines += [f"The trivial baseline to beat on each suite (best mean AUROC among {', '.join(TRIVIAL_METHODS)}):",
+                  "", *[f"- `{suite}`: **{g.droplevel(0).idxmax()}** (AUROC {g.max():.3f}); methods above it: "
+                        + (", ".join(sorted(m for (s, m), v in means.items() if s == suite and v > g.max()))
+                           or "none") + "." for suite, g in triv.groupby(level=0)], ""]
+    lines += ["Unidentifiable edges: on observational linear-Gaussian data the CPDAG is exactly what the data "
+              "identify, so the true edges it leaves undirected can only be oriented at chance (0.5) by a method that "
+              "reads the data.", "", *simulator_lines(jobs), ""]
     scal = shortcut_table(paired_by_scaling(jobs), "scaling", SCALING_ORDER)
     if scal.empty:
         lines.append("This run has no datasets tagged with a scaling, so the shortcut comparison is empty.")
     else:
         lines += ["The same SCMs (same `data_seed`) raw, z-scored after generation, and standardized inside "
-                  "generation (iSCM); mean over them. `gap` is AUROC minus the best trivial baseline's on the "
-                  "same datasets (the baseline a method must beat is named).", "",
+                  "generation (iSCM); mean over them. `gap` is AUROC minus the best trivial baseline's on the same "
+                  "datasets (the baseline a method must beat is named).", "",
                   md_table(scal.drop(columns="trivial").assign(scaling=scal["scaling"].map(SCALING_LABEL))
                            .rename(columns=SHORT_NAMES)), "",
                   *(sentences(scal) or ["- No method's lead over the trivial baselines depends on the data's scale."]),
@@ -168,18 +158,13 @@ def shortcuts_section(jobs: pd.DataFrame, plot_dir: Path) -> tuple[list[str], li
 
 def _plot(scal: pd.DataFrame, plot_dir: Path, all_methods) -> Path:
     """AUROC and orientation per method across scalings, in the run's method colours."""
-    import matplotlib.pyplot as plt
-    import seaborn as sns
-
-    from . import plots
-
     markers = plots.method_markers(all_methods)
     data = scal.assign(scaling=scal["scaling"].map(SCALING_LABEL))
     order = sorted(data["method"].unique())
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     kw = dict(x="scaling", hue="method", hue_order=order, palette=plots.method_colors(all_methods),
-              dodge=0.4 if len(order) > 1 else False, markers=[markers[m] for m in order], linewidth=1.4,
-              markersize=5, order=[SCALING_LABEL[v] for v in SCALING_ORDER if SCALING_LABEL[v] in set(data["scaling"])])
+              dodge=0.4 if len(order) > 1 else False, markers=[markers[m] for m in order], linewidth=1.4, markersize=5,
+              order=[SCALING_LABEL[v] for v in SCALING_ORDER if SCALING_LABEL[v] in set(data["scaling"])])
     sns.pointplot(data=data, y="auroc", ax=axes[0], legend=False, **kw)
     sns.pointplot(data=data, y="orientation_accuracy", ax=axes[1], **kw)
     axes[0].set_title("AUROC: the same graphs, raw → z-scored → iSCM")

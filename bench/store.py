@@ -1,12 +1,6 @@
-"""Job results on disk: DIR/jobs/<key>.json with <key>.npz (scores, graph) beside it.
-
-Both are written under temporary names that do not end in .json/.npz and renamed into place,
-arrays first: a job whose .json exists is complete, whatever happened to the process. Files are
-readable by others (0644), so a results folder can be shared. One run at a time writes to a
-folder: ``folder_lock`` holds an advisory lock that the kernel drops with its process, so a
-killed run never leaves it stuck.
-"""
-from __future__ import annotations
+"""Job results on disk: DIR/jobs/<key>.json with <key>.npz (scores, graph) beside it, both renamed into place,
+arrays first, so a job whose .json exists is complete; files are 0644, so a folder can be shared. One run at a
+time writes to a folder: ``folder_lock`` holds an advisory lock the kernel drops with its process."""
 
 import contextlib
 import json
@@ -41,55 +35,42 @@ def _atomic_write(path: Path, write) -> None:
         raise
 
 
+def _jsonable(o):
+    return o.item() if isinstance(o, np.generic) else o.tolist() if isinstance(o, np.ndarray) else str(o)
+
+
 def write_result(out: str | Path, record: dict, arrays: dict[str, np.ndarray] | None) -> Path:
     d = jobs_dir(out)
     d.mkdir(parents=True, exist_ok=True)
-    key = record["key"]
     if arrays:
-        _atomic_write(d / f"{key}.npz", lambda f: np.savez_compressed(f, **arrays))
+        _atomic_write(d / f"{record['key']}.npz", lambda f: np.savez_compressed(f, **arrays))
     body = json.dumps(record, indent=1, sort_keys=True, default=_jsonable).encode()
-    path = d / f"{key}.json"
-    _atomic_write(path, lambda f: f.write(body))
+    _atomic_write(path := d / f"{record['key']}.json", lambda f: f.write(body))
     return path
 
 
-def _jsonable(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    return str(o)
-
-
 def finished_keys(out: str | Path) -> set[str]:
-    d = jobs_dir(out)
-    return {p.stem for p in d.glob("*.json")} if d.exists() else set()
+    return {p.stem for p in jobs_dir(out).glob("*.json")}
 
 
 def load_records(out: str | Path) -> list[dict]:
     """Every job file of a folder, superseded ones included."""
-    d = jobs_dir(out)
-    return [json.loads(p.read_text()) for p in (sorted(d.glob("*.json")) if d.exists() else [])]
+    return [json.loads(p.read_text()) for p in sorted(jobs_dir(out).glob("*.json"))]
 
 
 def current_records(out: str | Path) -> tuple[list[dict], list[dict]]:
-    """(current, superseded): for each job identity (method, parameters, dataset, seed) the
-    newest record, and the older ones a newer version of the code or data replaced."""
+    """(current, superseded): the newest record of each job identity, and the older ones it replaced."""
     from .jobs import identity
-
-    newest: dict[str, dict] = {}
-    superseded = []
+    newest, superseded = {}, []
     for r in sorted(load_records(out), key=lambda r: r.get("started", 0)):
-        old = newest.get(identity(r))
-        if old is not None:
+        if (old := newest.get(identity(r))) is not None:
             superseded.append(old)
         newest[identity(r)] = r
     return list(newest.values()), superseded
 
 
 def load_arrays(out: str | Path, key: str) -> dict[str, np.ndarray] | None:
-    p = jobs_dir(out) / f"{key}.npz"
-    if not p.exists():
+    if not (p := jobs_dir(out) / f"{key}.npz").exists():
         return None
     with np.load(p) as z:
         return {k: z[k] for k in z.files}
@@ -97,8 +78,7 @@ def load_arrays(out: str | Path, key: str) -> dict[str, np.ndarray] | None:
 
 def append_run(out: str | Path, run: dict) -> None:
     """Add one run's description to DIR/run.json, a list of every run made in the folder."""
-    path = Path(out) / "run.json"
-    runs = []
+    path, runs = Path(out) / "run.json", []
     with contextlib.suppress(OSError, ValueError):
         runs = json.loads(path.read_text())
         runs = runs if isinstance(runs, list) else [runs]  # a folder from before kept one run only
@@ -110,9 +90,7 @@ def append_run(out: str | Path, run: dict) -> None:
 def folder_lock(out: str | Path):
     """Hold DIR/.lock for the block; FolderBusy (one line) if another process holds it."""
     import fcntl
-
-    path = Path(out) / ".lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    fd = os.open(Path(out) / ".lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

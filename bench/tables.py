@@ -1,10 +1,8 @@
 """Job records -> tables: jobs.csv (one row per job) and diagnostics.csv (flags per method).
 
-``method`` is the setting's label (``pc`` and ``pc(alpha=0.2)`` are two methods everywhere
-downstream); ``method_name`` is the registry name, which decides trivial-baseline membership.
+``method`` is the setting's label (``pc`` and ``pc(alpha=0.2)`` are two methods everywhere downstream);
+``method_name`` is the registry name, which decides trivial-baseline membership.
 """
-from __future__ import annotations
-
 import numpy as np
 import pandas as pd
 
@@ -21,9 +19,9 @@ READS_SIM_MIN_EDGES = 10  # unidentifiable true edges (summed over jobs) needed 
 
 
 def jobs_table(records: list[dict]) -> pd.DataFrame:
-    """One row per job: identity, status, runtime, every metric, dataset diagnostics, flags, and
-    ``trivial_auroc``/``trivial_best``: the best trivial baseline on the same dataset (NaN when none ran),
-    ``no_better_than_trivial`` (AUROC not above it) and ``high_sortability``."""
+    """One row per job: identity, status, runtime, every metric, dataset diagnostics, flags, and ``trivial_auroc``/
+    ``trivial_best``: the best trivial baseline on the same dataset (NaN when none ran), ``no_better_than_trivial``
+    (AUROC not above it) and ``high_sortability``."""
     rows = []
     for r in records:
         row = {k: r.get(k) for k in FRONT}
@@ -45,10 +43,14 @@ def jobs_table(records: list[dict]) -> pd.DataFrame:
     probed = df["probe_blind"].notna() if "probe_blind" in df else pd.Series(False, index=df.index)
     df["learned"] = df["learned"].where(df["learned"].notna(), probed).astype(bool)
     triv = is_trivial(df)
+    # the same data *and truth*: a user's CSV run with and without --truth is two datasets of one name
+    same = "dataset_digest" if "dataset_digest" in df and df["dataset_digest"].notna().all() else "dataset"
     ok = df[triv & (df["status"] == "ok") & df["auroc"].notna()]
-    best = ok.loc[ok.groupby("dataset")["auroc"].idxmax()].set_index("dataset")
-    df["trivial_auroc"], df["trivial_best"] = df["dataset"].map(best["auroc"]), df["dataset"].map(best["method"])
-    df["no_better_than_trivial"] = ~triv & df["trivial_auroc"].notna() & ~(df["auroc"].fillna(0.5) > df["trivial_auroc"])
+    best = ok.loc[ok.groupby(same)["auroc"].idxmax()].set_index(same)
+    df["trivial_auroc"], df["trivial_best"] = df[same].map(best["auroc"]), df[same].map(best["method"])
+    beats_trivial = df["auroc"].fillna(0.5) > df["trivial_auroc"]
+    scored = df["auroc"].notna() | (df["status"] != "ok")  # a job without a truth has nothing to compare
+    df["no_better_than_trivial"] = ~triv & scored & df["trivial_auroc"].notna() & ~beats_trivial
     sort_cols = [c for c in ("ds_var_sortability", "ds_r2_sortability") if c in df]
     df["high_sortability"] = (df[sort_cols].max(axis=1) > SORTABILITY_HIGH) if sort_cols else False
     return df.sort_values([c for c in ["suite", "dataset", "method", "seed"] if c in df]).reset_index(drop=True)
@@ -61,10 +63,9 @@ def is_trivial(df: pd.DataFrame) -> pd.Series:
 
 
 def reads_simulator(jobs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Per group of ``keys``, over successful jobs on observational linear-Gaussian data (where the CPDAG
-    is exactly what the data identify): the mean orientation of the true edges it leaves undirected, its
-    95% bootstrap interval over jobs, the edges counted, and ``reads_simulator``: the interval excludes
-    0.5 on at least READS_SIM_MIN_EDGES edges, so the method orients what no such data can."""
+    """Per group of ``keys``, on successful observational linear-Gaussian jobs (the CPDAG is all such data identify):
+    mean orientation of the true edges it leaves undirected, its 95% bootstrap interval over jobs, the edges counted,
+    and ``reads_simulator``: the interval excludes 0.5 on at least READS_SIM_MIN_EDGES edges."""
     cols = keys + ["lingauss_unidentifiable_mean", "lingauss_unidentifiable_ci_low",
                    "lingauss_unidentifiable_ci_high", "lingauss_unidentifiable_edges", "reads_simulator"]
     if "mechanism" not in jobs or "interventional" not in jobs:

@@ -1,18 +1,9 @@
-"""What a worker's job server does once, so that no job pays for it.
+"""What a worker's job server (``bench.execute``) does once, so that no job pays for it in its fit time.
 
-The job server is a multiprocessing forkserver (``bench.execute``); it imports this module last
-among its preloads. Whatever a fresh process does the first time (lazy imports inside
-functions, scikit-learn's and torch's first-call set-up) every job would otherwise pay again,
-in its measured fit time. So the server limits every thread pool to one thread (inherited by
-each job), fits each of the run's methods once on a tiny dataset as a job does, and then freezes
-its heap out of the garbage collector, so that a job's collections walk only what the job made.
-
-The server must survive its methods and stay single-threaded (a forked child gets only the
-forking thread). So each method is first tried in a child under the job caps (time and memory,
-its whole process group killed past either); a method whose trial hangs, crashes, raises,
-breaks a cap or leaves a thread behind is not warmed in the server, and its jobs start cold.
-"""
-from __future__ import annotations
+Imported last among the server's preloads, it limits every thread pool to one thread (inherited by jobs), fits
+each method once on a tiny dataset as a job does, then freezes the heap out of the garbage collector. The server
+must survive its methods and stay single-threaded to fork safely, so each method is first tried in a child under
+the job caps; one that hangs, crashes, raises, breaks a cap or leaves a thread stays cold."""
 
 import contextlib
 import io
@@ -34,24 +25,12 @@ def threads() -> int:
         return 1
 
 
-def limit_threads() -> None:
-    """One thread for every BLAS/OpenMP pool loaded (the environment covers those loaded later)."""
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(1)
-
-
 def warm_one(name: str) -> None:
     """Run method ``name`` once as a job's process does, quietly; raise unless it ended ``ok``."""
     from datasets.generator import SCMSpec, generate
-
+    from methods import method_class
     from .jobs import build_jobs
     from .predict import predict, save_result
-
-    from methods import method_class
-
     ds = generate(SCMSpec(d=method_class(name).n_variables or 4, n=100, expected_degree=2.0), 0, "warm-up")
     (job,) = build_jobs([name], [(ds, "warm-up", {})], 1)
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -62,18 +41,14 @@ def warm_one(name: str) -> None:
 
 
 def trial(name: str, memory_gb: float | None) -> str | None:
-    """Warm ``name`` up in a child under the job caps: None if it finished without raising and
-    left one thread; otherwise why not."""
+    """Warm ``name`` up in a child under the job caps: None if it ran clean and left one thread, else why not."""
     from methods import method_class
-
     from .processes import die_with_parent, start_group, watch
-
     try:
         limit = min(TRIAL_TIMEOUT_S, float(method_class(name).time_budget_s))
     except Exception as e:  # noqa: BLE001 - e.g. a module:Class this process cannot import
         return f"not found ({type(e).__name__})"
-    pid = os.fork()
-    if pid == 0:
+    if (pid := os.fork()) == 0:
         code = 1
         try:
             die_with_parent()
@@ -88,7 +63,6 @@ def trial(name: str, memory_gb: float | None) -> str | None:
         if not status and select.select([fd], [], [], timeout)[0]:
             status.append(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
         return bool(status)
-
     killed, why, _ = watch(pid, ended, limit, memory_gb)
     os.close(fd)
     if killed:
@@ -96,21 +70,8 @@ def trial(name: str, memory_gb: float | None) -> str | None:
     return {0: None, 1: "raised", 3: "left threads running"}.get(status[0], f"died (exit status {status[0]})")
 
 
-def end_children() -> None:
-    """Kill every process this one started (a warmed method's children): they would outlive the
-    warm-up, outside any job. While warming, this process adopts orphaned descendants
-    (PR_SET_CHILD_SUBREAPER), so a child that detached itself is found too."""
-    import psutil
-
-    for child in psutil.Process().children(recursive=True):
-        with contextlib.suppress(psutil.Error):
-            child.kill()
-            child.wait(5)
-
-
 def warm(names: list[str], memory_gb: float | None = None) -> dict[str, str]:
-    """Warm each method up in this process after a clean trial; return {method: why not} for
-    those left cold. The methods' own children are ended."""
+    """Warm each method up in this process after a clean trial; return {method: why not} for those left cold."""
     if threads() > 1:  # already unsafe to fork from (not started as bench.execute starts it)
         return {name: "the process already had threads" for name in names}
     cold: dict[str, str] = {}
@@ -128,22 +89,26 @@ def warm(names: list[str], memory_gb: float | None = None) -> dict[str, str]:
 
 def _as_server() -> None:
     """The job server's start: one thread per pool, each method warmed, the heap frozen."""
-    import gc
-
     import ctypes
-
+    import gc
     names, memory_gb = json.loads(os.environ[WARM_ENV])
     prctl = getattr(ctypes.CDLL(None), "prctl", None)
     try:
-        if prctl:
-            prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: a warmed method's orphans come back here
-        limit_threads()
-        warm(names, memory_gb)
-    except Exception:  # noqa: BLE001 - the server must start whatever happens here: cold jobs
-        pass           # are slower, not wrong
+        with contextlib.suppress(Exception):  # the server must start whatever happens: cold jobs are slower, not wrong
+            if prctl:
+                prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: a warmed method's orphans, detached or not, come back here
+            from threadpoolctl import threadpool_limits
+            threadpool_limits(1)  # the pools loaded now; THREAD_ENV covers those loaded later
+            if "torch" in sys.modules:
+                sys.modules["torch"].set_num_threads(1)
+            warm(names, memory_gb)
     finally:
-        with contextlib.suppress(Exception):
-            end_children()
+        with contextlib.suppress(Exception):  # a warmed method's children would outlive the warm-up
+            import psutil
+            for child in psutil.Process().children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    child.kill()
+                    child.wait(5)
         if prctl:
             prctl(36, 0)
     gc.collect()

@@ -89,10 +89,13 @@ def test_a_full_disk_stops_the_run_with_one_line_and_keeps_what_was_written(tmp_
     assert len(list((tmp_path / "jobs").glob("*.json"))) == 2
 
 
-def _start(out, *extra):
-    cmd = [sys.executable, "-m", "bench", "run", "--suite", "quick", "--methods", f"{B}Slow(sleep=1)",
-           "--seeds", "4", "--out", str(out), "--quiet", *extra]
-    return cmd, subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+def _cmd(out):
+    return [sys.executable, "-m", "bench", "run", "--suite", "quick", "--methods", f"{B}Slow(sleep=1)",
+            "--seeds", "4", "--out", str(out), "--quiet"]
+
+
+def _start(out):
+    return subprocess.Popen(_cmd(out), cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
 def _wait_for_jobs(out, count, timeout=120):
@@ -101,10 +104,11 @@ def _wait_for_jobs(out, count, timeout=120):
         time.sleep(0.1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_an_interrupted_run_says_how_to_resume_and_resumes(tmp_path, sig, code):
     out = tmp_path / "run"
-    cmd, proc = _start(out)
+    cmd, proc = _cmd(out), _start(out)
     _wait_for_jobs(out, 2)
     os.killpg(proc.pid, sig)  # the whole group, as Ctrl-C in a terminal does
     _, err = proc.communicate(timeout=60)
@@ -117,13 +121,14 @@ def test_an_interrupted_run_says_how_to_resume_and_resumes(tmp_path, sig, code):
     assert len(files) == 16 and all(p.read_bytes() == kept[p.name] for p in files if p.name in kept)
 
 
+@pytest.mark.slow
 def test_a_second_run_on_a_busy_folder_is_refused(tmp_path):
     out = tmp_path / "run"
-    _, first = _start(out)
+    first = _start(out)
     _wait_for_jobs(out, 1)
-    second = subprocess.run(_start(out)[0], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    second = subprocess.run(_cmd(out), cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert second.returncode == 2 and "another bench run" in second.stderr
     assert len(second.stderr.strip().splitlines()) == 1, second.stderr
     first.kill()  # -9: the lock goes with the process
     first.wait()
-    assert subprocess.run(_start(out)[0], cwd=ROOT, timeout=300).returncode == 0
+    assert subprocess.run(_cmd(out), cwd=ROOT, timeout=300).returncode == 0

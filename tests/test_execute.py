@@ -1,5 +1,4 @@
 """A job runs in a process group of its own: its children, its memory and its end are the harness's."""
-import json
 import os
 import signal
 import subprocess
@@ -123,6 +122,7 @@ def test_jobs_run_at_once_from_several_threads_of_one_process():
     assert len({r["info"]["pid"] for r in records}) == len(jobs)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how,workers", [("finished", 1), ("finished", 2), ("killed", 1), ("killed", 2)])
 def test_no_process_of_a_run_outlives_it(tmp_path, how, workers):
     """Every process a run starts (workers, job servers, jobs, a job's children) ends with it: when

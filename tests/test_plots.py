@@ -2,7 +2,6 @@
 from pathlib import Path
 
 import matplotlib.colors as mcolors
-import pandas as pd
 import pytest
 
 from bench import plots

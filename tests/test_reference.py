@@ -14,6 +14,7 @@ DETERMINISTIC = ["abs-corr", "partial-corr", "varsort", "pc", "ges"]
 METRICS = ["auroc", "auprc", "f1", "shd", "shd_cpdag", "sid", "n_pred_edges", "n_true_edges"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (REF / "jobs.csv").exists(), reason="no committed reference run")
 def test_reference_run_is_reproduced(tmp_path):
     ref = pd.read_csv(REF / "jobs.csv")

