@@ -9,7 +9,7 @@ TRIVIAL_METHODS = ("abs-corr", "partial-corr", "varsort", "r2sort")
 
 THRESHOLDS = {
     "empty_output": "no edge predicted while the truth has at least one",
-    "full_output": "every pair of variables predicted adjacent",
+    "full_output": "every pair of variables predicted adjacent (d > 2: a pair's one edge is no failure)",
     "constant_scores": "all off-diagonal scores tied (AUROC exactly 0.5)",
     "chance_auroc": f"the {int(CI * 100)}% bootstrap interval of AUROC ({BOOTSTRAP} resamples of pairs) "
                     "contains 0.5",
@@ -69,7 +69,7 @@ def job_flags(truth: np.ndarray, prediction, metrics: dict) -> dict:
     """Flags of one finished job (see THRESHOLDS)."""
     d, n_true, n_pred = truth.shape[0], metrics["n_true_edges"], metrics["n_pred_edges"]
     lo, hi = auroc_interval(truth, prediction.scores)
-    return {"empty_output": bool(n_pred == 0 and n_true > 0), "full_output": bool(n_pred == d * (d - 1) / 2),
+    return {"empty_output": bool(n_pred == 0 and n_true > 0), "full_output": bool(d > 2 and n_pred == d * (d - 1) / 2),
             "constant_scores": bool(np.ptp(np.asarray(prediction.scores, dtype=float)[~np.eye(d, dtype=bool)]) == 0),
             "chance_auroc": bool(np.isfinite(lo) and lo <= 0.5 <= hi),
             "no_better_than_empty": bool(n_true > 0 and metrics["shd"] >= n_true),

@@ -102,8 +102,9 @@ def provenance_lines(records: list[dict], superseded: list[dict]) -> list[str]:
     """Warnings a reader needs before any number: records left out, code versions mixed."""
     lines = []
     if superseded:
-        lines.append(f"**{len(superseded)} job files are superseded** by newer runs of the same jobs (same method, "
-                     "parameters, dataset and seed) and are left out of every table below.")
+        n = len(superseded)
+        lines.append(f"**{n} job file{' is' if n == 1 else 's are'} superseded** by newer runs of the same jobs "
+                     "(same method, parameters, dataset and seed) and left out of every table below.")
     codes = pd.DataFrame({"method": [r.get("label", r["method"]) for r in records],
                           "code": [json.dumps(r.get("code", r.get("code_version"))) for r in records]})
     mixed = sorted(m for m, n in codes.groupby("method", dropna=False)["code"].nunique().items() if n > 1)

@@ -3,6 +3,8 @@ so scoring grows with the cluster; the truth's facts are computed once per datas
 
 import time
 import traceback
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -19,26 +21,32 @@ def intervention_targets(mask: np.ndarray | None) -> list[list[int]] | None:
     return [[int(j) for j in np.flatnonzero(r)] for r in np.unique(np.asarray(mask, dtype=bool), axis=0) if r.any()]
 
 
-_FACTS: dict[str, tuple[np.ndarray | None, dict]] = {}  # by dataset digest; the 64 newest kept
+@dataclass(frozen=True)
+class _ByDigest:
+    """A dataset that hashes and compares by its content digest, as a cache key."""
+    digest: str
+    dataset: Dataset = field(compare=False)
+
+
+@lru_cache(maxsize=64)
+def _facts(key: _ByDigest) -> tuple[np.ndarray | None, dict]:
+    from datasets.properties import dataset_properties
+    ds = key.dataset
+    E = essential_graph(ds.graph, intervention_targets(ds.interventions)) if ds.meta.get("has_truth", True) else None
+    return E, dataset_properties(ds)
 
 
 def truth_facts(dataset: Dataset, digest: str) -> tuple[np.ndarray | None, dict]:
-    """(essential graph of the truth, dataset properties), once per dataset content."""
-    from datasets.properties import dataset_properties
-    if digest not in _FACTS:
-        has_truth = dataset.meta.get("has_truth", True)
-        E = essential_graph(dataset.graph, intervention_targets(dataset.interventions)) if has_truth else None
-        _FACTS[digest] = (E, dataset_properties(dataset))
-        if len(_FACTS) > 64:
-            del _FACTS[next(iter(_FACTS))]
-    return _FACTS[digest]
+    """(essential graph of the truth, dataset properties), once per dataset content in this worker."""
+    return _facts(_ByDigest(digest, dataset))
 
 
 def score_record(record: dict, arrays: dict | None, dataset: Dataset, digest: str) -> dict:
     """Metrics and flags of a job; a failed job scores as the empty graph, a scoring failure makes it an error."""
     from methods import Prediction
     t0 = time.perf_counter()
-    essential, record["dataset_properties"] = truth_facts(dataset, digest)
+    essential, props = truth_facts(dataset, digest)
+    record["dataset_properties"] = dict(props)
     flags = record.setdefault("flags", {})
     has_truth, G = dataset.meta.get("has_truth", True), dataset.graph
     if record["status"] == "ok" and has_truth:

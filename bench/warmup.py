@@ -32,7 +32,7 @@ def warm_one(name: str) -> None:
     from .jobs import build_jobs
     from .predict import predict, save_result
     ds = generate(SCMSpec(d=method_class(name).n_variables or 4, n=100, expected_degree=2.0), 0, "warm-up")
-    (job,) = build_jobs([name], [(ds, "warm-up", {})], 1)
+    job = build_jobs([name], [(ds, "warm-up", {})], 1)[0]
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         result, arrays = predict(job)
         save_result(io.BytesIO(), result, arrays)

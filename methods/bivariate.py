@@ -28,7 +28,7 @@ class _Pairwise(Method):
     library = "cdt"
     time_budget_s = 300.0
     output = "dag"
-    preload = ("cdt.causality.pairwise",)
+    preload = ("methods._cdt",)
     n_variables = 2  # the only d these accept (ValueError otherwise); the harness runs them on pairs only
     parameter_constraints = {"max_rows": _ROWS, "seed": [Interval(Integral, 0, None, closed="left")]}
 

@@ -105,3 +105,20 @@ def test_report_has_no_tuebingen_section_without_the_suite(tmp_path):
     _write_run(tmp_path, [record("pc", f"d{i}") for i in range(2)])
     build_outputs(tmp_path)
     assert "Tübingen" not in (tmp_path / "report.md").read_text()
+
+
+def test_superseded_records_and_mixed_code_are_said_first(tmp_path):
+    """A newer record of the same job replaces the older in every table, with a line at the top; jobs of one
+    method from two versions of its code are called out there too."""
+    import json
+
+    assert main(["run", "--suite", "quick", "--methods", "abs-corr", "--out", str(tmp_path), "--quiet"]) == 0
+    files = sorted((tmp_path / "jobs").glob("*.json"))
+    older = json.loads(files[0].read_text())
+    newer = dict(older, key="0" * 20, started=older["started"] + 1, code={**older["code"], "method": "changed"})
+    (tmp_path / "jobs" / f"{newer['key']}.json").write_text(json.dumps(newer))
+    assert main(["report", str(tmp_path)]) == 0
+    head = (tmp_path / "report.md").read_text().split("## Verdict")[0]
+    assert "**1 job file is superseded**" in head and "**This folder mixes code versions**: the jobs of abs-corr" in head
+    jobs = pd.read_csv(tmp_path / "jobs.csv")
+    assert len(jobs) == len(files) and "0" * 20 in set(jobs["key"].astype(str).str.zfill(20))
