@@ -67,11 +67,11 @@ def method_code(cls) -> str:
 
 @lru_cache(maxsize=1)
 def git_commit() -> str | None:
-    """HEAD's commit, with ``-dirty`` when tracked or untracked (not ignored) files differ."""
+    """HEAD's commit, with ``-dirty`` when tracked or untracked (not ignored) files outside results/ differ."""
     import subprocess
     try:
         head, status = (subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=5)
-                        for args in (["rev-parse", "HEAD"], ["status", "--porcelain"]))
+                        for args in (["rev-parse", "HEAD"], ["status", "--porcelain", "--", ".", ":!results"]))
         return head.stdout.strip() + ("-dirty" if status.stdout.strip() else "") if head.returncode == 0 else None
     except (OSError, subprocess.SubprocessError):
         return None
