@@ -94,8 +94,14 @@ def _cmd(out):
             "--seeds", "4", "--out", str(out), "--quiet"]
 
 
+def _as_in_a_terminal():
+    """Ctrl-C's default action, even when these tests run in the background (where a shell ignores SIGINT)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(out):
-    return subprocess.Popen(_cmd(out), cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(_cmd(out), cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_as_in_a_terminal)
 
 
 def _wait_for_jobs(out, count, timeout=120):
