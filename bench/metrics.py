@@ -139,11 +139,6 @@ def graph_metrics(truth: np.ndarray, graph: np.ndarray, cpdag: bool,
     return out
 
 
-def truth_cpdag(truth: np.ndarray) -> np.ndarray | None:
-    """The CPDAG of a truth graph, or None when the truth is not a DAG."""
-    return essential_graph(truth)
-
-
 def evaluate(truth_graph: np.ndarray, prediction, truth_cpdag: np.ndarray | None = None) -> dict[str, float]:
     """Every metric of a Prediction (``.scores``, ``.graph``, ``.cpdag``) against the truth and its ``truth_cpdag``."""
     out = graph_metrics(truth_graph, prediction.graph, bool(prediction.cpdag), truth_cpdag)

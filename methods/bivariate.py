@@ -15,7 +15,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._quiet import import_quietly, quiet
+from ._quiet import quiet
 from .base import Method, Prediction
 from .registry import register
 
@@ -53,7 +53,7 @@ class _Pairwise(Method):
         if X.shape[1] != 2:
             raise ValueError(f"bivariate method: needs exactly 2 variables, got {X.shape[1]}")
         X = X[self.rows(X.shape[0])]
-        pairwise = import_quietly("cdt.causality.pairwise")
+        from ._cdt import pairwise
         t0 = time.perf_counter()
         with quiet() as said:
             s = self.score(self.model(pairwise), X[:, 0].copy(), X[:, 1].copy())

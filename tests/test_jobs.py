@@ -44,10 +44,21 @@ def test_an_unrelated_method_module_changes_no_key(quick, tmp_path):
     assert after == before
 
 
-def test_a_methods_own_code_is_in_its_key():
+def test_a_methods_own_code_is_in_its_key(tmp_path):
     assert code_digest("methods.baselines") != code_digest("methods.classical")
-    # classical imports the conversions and the quiet helpers: they are part of its code
-    assert code_digest("methods.classical") != code_digest("methods.classical", roots=(ROOT / "nowhere",))
+    # what a module imports from the project, directly or not, is part of its code; the rest is not
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    for name, body in {"__init__": "", "a": "from . import b\n", "b": "from .c import f\n", "c": "f = 1\n",
+                       "other": "g = 2\n"}.items():
+        (pkg / f"{name}.py").write_text(body)
+    before = code_digest("pkg.a", roots=(tmp_path,))
+    (pkg / "other.py").write_text("g = 3\n")
+    code_digest.cache_clear()
+    assert code_digest("pkg.a", roots=(tmp_path,)) == before
+    (pkg / "c.py").write_text("f = 2\n")
+    code_digest.cache_clear()
+    assert code_digest("pkg.a", roots=(tmp_path,)) != before
 
 
 def test_bad_seeds_are_refused(quick):

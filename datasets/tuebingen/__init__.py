@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -31,9 +32,6 @@ N_PAIRS = 99
 TAGS = {"suite": "tuebingen", "d": 2, "mechanism": "real (Tübingen)", "scaling": "none",
         "interventional": False, "ood": True, "shift": "real data"}
 
-_PAIRS: list[tuple[str, np.ndarray, np.ndarray]] | None = None
-
-
 def swapped(index: int) -> bool:
     """Whether pair ``index`` (0-based file row) is shipped as (effect, cause)."""
     return bool(np.random.default_rng(np.random.SeedSequence(SWAP_SEED, spawn_key=(index,))).random() < 0.5)
@@ -49,11 +47,9 @@ def _numbers(text: str, where: str) -> np.ndarray:
     return v
 
 
+@lru_cache(maxsize=1)
 def read_pairs() -> list[tuple[str, np.ndarray, np.ndarray]]:
-    """[(pair id, cause [n], effect [n])] in file order (cdt's SampleID, e.g. ``pair1``)."""
-    global _PAIRS
-    if _PAIRS is not None:
-        return _PAIRS
+    """[(pair id, cause [n], effect [n])] in file order (cdt's SampleID, e.g. ``pair1``); parsed once."""
     import pandas as pd
 
     try:
@@ -72,10 +68,10 @@ def read_pairs() -> list[tuple[str, np.ndarray, np.ndarray]]:
         if len(x) != len(y) or len(x) < 3:
             raise DataError(f"{PAIRS_PATH.name} {sid}: A has {len(x)} values, B {len(y)}")
         out.append((str(sid), x, y))
-    _PAIRS = out
     return out
 
 
+@lru_cache(maxsize=1)
 def file_sha256() -> str:
     """sha256 of the shipped (gzipped) pairs file, as listed in PROVENANCE.md."""
     return hashlib.sha256(PAIRS_PATH.read_bytes()).hexdigest()
