@@ -43,7 +43,8 @@ GENERATOR_VERSION = 3  # 2: model/data streams split, quadratic clipped; 3: line
 #                         (raw and z-scored data unchanged from 2, byte for byte)
 MECHANISMS = ("linear", "mlp", "sine", "tanh", "quadratic", "threshold")
 NONLINEAR = MECHANISMS[1:]
-NOISES = ("gaussian", "laplace", "uniform")
+NOISES = ("gaussian", "laplace", "uniform", "student")
+INTERVENTIONS = ("do", "shift", "soft")
 SCALINGS = ("none", "zscore", "iscm")
 GRAPHS = ("er", "sf")
 
@@ -54,8 +55,13 @@ class SCMSpec:
 
     Density: give ``edge_prob`` (probability of an edge per unordered pair) or
     ``expected_degree`` (mean number of neighbours per node). ``mechanism`` is one name or a
-    tuple of names, drawn per node. ``intervention_share``: share of rows with a
-    do-intervention on one of ``n_targets`` random target nodes.
+    tuple of names, drawn per node. ``noise``: the family (``student``: t with 3 degrees of
+    freedom, heavy-tailed); ``heteroscedastic``: a node's noise sd varies with its parents
+    (a factor exp(tanh(v)), v a random standardized combination of them).
+    ``intervention_share``: share of rows with an intervention on one of ``n_targets`` random
+    target nodes, of kind ``intervention``: ``do`` sets the node to a value (its parents no longer
+    act), ``shift`` adds a constant to it, ``soft`` scales its parents' effect down to 0-50 % and
+    shifts it (an inhibitor or activator, as in Sachs et al.: the parents still act).
     """
 
     d: int = 10
@@ -66,9 +72,11 @@ class SCMSpec:
     mechanism: str | tuple[str, ...] = "linear"
     weight_range: tuple[float, float] = (0.5, 2.0)
     noise: str = "gaussian"
+    heteroscedastic: bool = False
     noise_scale: tuple[float, float] = (0.5, 1.0)
     intervention_share: float = 0.0
     n_targets: int | None = None
+    intervention: str = "do"
     scaling: str = "none"
     max_rows: int = 2000
 
@@ -84,6 +92,8 @@ class SCMSpec:
             (self.graph in GRAPHS, f"graph must be one of {GRAPHS}, got {self.graph!r}"),
             (not bad, f"unknown mechanism(s) {bad}; known: {MECHANISMS}"),
             (self.noise in NOISES, f"noise must be one of {NOISES}, got {self.noise!r}"),
+            (self.intervention in INTERVENTIONS,
+             f"intervention must be one of {INTERVENTIONS}, got {self.intervention!r}"),
             (self.scaling in SCALINGS, f"scaling must be one of {SCALINGS}, got {self.scaling!r}"),
             (self.edge_prob is None or self.expected_degree is None,
              "give edge_prob or expected_degree, not both (neither: expected degree 2)"),
@@ -165,6 +175,8 @@ def sample_noise(rng: np.random.Generator, kind: str, n, scale: float) -> np.nda
         e = rng.standard_normal(n)
     elif kind == "laplace":
         e = rng.laplace(0.0, 1.0 / np.sqrt(2.0), n)
+    elif kind == "student":  # t(3) has variance 3
+        e = rng.standard_t(3.0, n) / np.sqrt(3.0)
     else:
         e = rng.uniform(-np.sqrt(3.0), np.sqrt(3.0), n)
     return scale * e
@@ -223,11 +235,12 @@ def _streams(seed: int) -> tuple[np.random.Generator, np.random.Generator, np.ra
 
 def intervention_plan(rng: np.random.Generator, spec: SCMSpec, targets: np.ndarray, n: int
                       ) -> tuple[np.ndarray, np.ndarray]:
-    """(mask [n, d] bool, do-value [n] in units of the target's observational sd).
+    """(mask [n, d] bool, value [n] in units of the target's observational sd).
 
     A row is intervened with probability ``spec.intervention_share``, on one target drawn
-    uniformly from ``targets``, set to mean ± U(2, 4) observational sds. One [n, 4] draw, so
-    the first rows of a larger n are the same plan.
+    uniformly from ``targets``; ``do`` sets it to mean ± U(2, 4) observational sds, ``shift``
+    and ``soft`` move it by half that. One [n, 4] draw, so the first rows of a larger n are
+    the same plan.
     """
     u = rng.random((n, 4))
     mask = np.zeros((n, spec.d), dtype=bool)
@@ -235,7 +248,7 @@ def intervention_plan(rng: np.random.Generator, spec: SCMSpec, targets: np.ndarr
     pick = np.minimum((u[rows, 1] * len(targets)).astype(np.int64), len(targets) - 1)
     mask[rows, targets[pick]] = True
     value = (2.0 + 2.0 * u[:, 2]) * np.where(u[:, 3] < 0.5, -1.0, 1.0)
-    return mask, value
+    return mask, value if spec.intervention == "do" else 0.5 * value
 
 
 def generate(spec: SCMSpec, seed: int, name: str | None = None, meta: dict | None = None) -> Dataset:
@@ -256,18 +269,28 @@ def generate(spec: SCMSpec, seed: int, name: str | None = None, meta: dict | Non
         mask, do_value = intervention_plan(int_rng, spec, targets, n)
     else:
         mask, do_value = np.zeros((n, d), dtype=bool), np.zeros(n)
+    keep = int_rng.uniform(0.0, 0.5, n) if spec.intervention == "soft" else None  # parents' remaining effect
 
     X = np.zeros((n, d))
     for j in topological_order(A):
         parents = np.flatnonzero(A[:, j])
         paper = spec.scaling == "iscm" and node_mech[j] == "linear"  # iSCM: unit noise, no fan-in
-        x = E[:, j] if paper else scales[j] * E[:, j]
-        if len(parents):
-            x = x + apply_mechanism(model, node_mech[j], X[:, parents], spec, fan_in=not paper)
+        e = E[:, j] if paper else scales[j] * E[:, j]
+        m = apply_mechanism(model, node_mech[j], X[:, parents], spec, fan_in=not paper) if len(parents) else 0.0
+        if spec.heteroscedastic and len(parents):
+            v = _rowsum(_standardize(X[:, parents]), model.standard_normal(len(parents)) / np.sqrt(len(parents)))
+            e = e * np.exp(np.tanh(v))
+        x = e + m
         rows = mask[:, j]
-        if rows.any():  # do(x_j = v): v a few observational standard deviations from the mean
+        if rows.any():  # v: a few observational standard deviations
             mu, sd = x[~rows].mean(), x[~rows].std() or 1.0
-            x[rows] = mu + sd * do_value[rows]
+            if spec.intervention == "do":
+                x[rows] = mu + sd * do_value[rows]
+            elif spec.intervention == "shift":
+                x[rows] = x[rows] + sd * do_value[rows]
+            else:
+                m_rows = m[rows] if len(parents) else 0.0
+                x[rows] = keep[rows] * m_rows + e[rows] + sd * do_value[rows]
         if spec.scaling == "iscm":
             x = _standardize(x[:, None])[:, 0]
         X[:, j] = x
@@ -278,7 +301,7 @@ def generate(spec: SCMSpec, seed: int, name: str | None = None, meta: dict | Non
 
     interventional = spec.intervention_share > 0
     info = {"generator": spec.to_dict(), "generator_version": GENERATOR_VERSION, "seed": int(seed),
-            "node_mechanisms": node_mech, "noise": spec.noise, "scaling": spec.scaling,
+            "node_mechanisms": node_mech, "noise": spec.noise, "intervention": spec.intervention, "scaling": spec.scaling,
             "graph_model": spec.graph, "has_truth": True, "truth_is_dag": True,
             "intervention_targets": [int(t) for t in targets] if interventional else []}
     info.update(meta or {})

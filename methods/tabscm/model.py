@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-N_PAIR_FEATURES = 26
+N_PAIR_FEATURES = 32
 
 
 # ------------------------------------------------------------------ input handling
@@ -49,6 +49,44 @@ def _corr(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
     return (A.transpose(1, 2) @ B / A.shape[1]).clamp(-1.0, 1.0)
 
 
+def _ranks(X: torch.Tensor) -> torch.Tensor:
+    """Normal scores of each column's ranks (robust to heavy tails and monotone distortion)."""
+    n = X.shape[1]
+    r = X.argsort(dim=1, stable=True).argsort(dim=1).to(X.dtype)
+    return torch.special.ndtri((r + 0.5) / n)
+
+
+def _partial(C: torch.Tensor, ridge: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """(partial correlations, precision diagonal) of a correlation matrix [B, d, d]."""
+    P = torch.linalg.inv(C + ridge * torch.eye(C.shape[-1], dtype=C.dtype, device=C.device))
+    dP = torch.diagonal(P, dim1=1, dim2=2).clamp_min(1e-6)
+    return (-P / torch.sqrt(dP[:, :, None] * dP[:, None, :])).clamp(-1.0, 1.0), dP
+
+
+def regression_features(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Bivariate nonlinear regression of x_j on x_i (ridge cubic polynomial), every ordered pair:
+    (R^2 [B, i, j], residual dependence [B, i, j]). The second is the additive-noise cue of
+    Hoyer et al.: how the squared residual still moves with x_i and x_i^2, as
+    cov(q, e^2) / (sd(q) mean(e^2)). Both come from sums over rows of products of x_i's powers
+    and x_j, so no [d, n, d] array of residuals is formed. X: [B, n, d] z-scored."""
+    Bt, n, d = X.shape
+    D = torch.stack([X, X * X, X ** 3], dim=-1)                              # [B, n, i, 3]
+    D = D - D.mean(dim=1, keepdim=True)
+    Q = D[..., :2] / D[..., :2].std(dim=1, keepdim=True, unbiased=False).clamp_min(1e-6)  # x_i, x_i^2
+    H = torch.einsum("bnia,bnic->biac", D, D)                                # [B, i, 3, 3]
+    b = (D.reshape(Bt, n, 3 * d).transpose(1, 2) @ X).reshape(Bt, d, 3, d)   # [B, i, 3, j]
+    eye = torch.eye(3, dtype=X.dtype, device=X.device)
+    c = torch.linalg.solve(H + 1e-3 * n * eye, b)                            # [B, i, 3, j]
+    sse = (n - 2 * (c * b).sum(2) + (c * (H @ c)).sum(2)).clamp_min(1e-6 * n)  # [B, i, j]
+    QD = (Q[..., :, None] * D[..., None, :]).reshape(Bt, n, 6 * d)            # [B, n, (i, q, a)]
+    s1 = (Q.reshape(Bt, n, 2 * d).transpose(1, 2) @ (X * X)).reshape(Bt, d, 2, d)
+    s2 = (QD.transpose(1, 2) @ X).reshape(Bt, d, 2, 3, d)
+    s3 = torch.einsum("bniq,bnia,bnic->biqac", Q, D, D)                      # [B, i, 2, 3, 3]
+    qe2 = s1 - 2 * (c[:, :, None] * s2).sum(3) + (c[:, :, None] * (s3 @ c[:, :, None])).sum(3)
+    dep = (qe2 / sse[:, :, None]).pow(2).sum(2).sqrt()
+    return (1.0 - sse / n).clamp(0.0, 1.0), dep.clamp(0.0, 3.0)
+
+
 def pair_features(X: torch.Tensor, M: torch.Tensor, ridge: float = 1e-2) -> torch.Tensor:
     """Sufficient statistics of every ordered pair: [B, d, d, N_PAIR_FEATURES].
 
@@ -59,12 +97,13 @@ def pair_features(X: torch.Tensor, M: torch.Tensor, ridge: float = 1e-2) -> torc
     eye = torch.eye(d, dtype=X.dtype, device=X.device).expand(Bt, d, d)
     C = _corr(X, X)
     C = 0.5 * (C + C.transpose(1, 2))
-    P = torch.linalg.inv(C + ridge * torch.eye(d, dtype=X.dtype, device=X.device))
-    dP = torch.diagonal(P, dim1=1, dim2=2).clamp_min(1e-6)                   # [B, d]
-    pc = (-P / torch.sqrt(dP[:, :, None] * dP[:, None, :])).clamp(-1.0, 1.0)
+    pc, dP = _partial(C, ridge)
     r2 = (1.0 - 1.0 / dP).clamp(0.0, 1.0)                                    # R^2 of node from the rest
-    beta = -P / dP[:, None, :]                # beta[i, j]: coefficient of i in the regression of j
-    beta = beta.clamp(-10.0, 10.0)
+    beta = (pc * torch.sqrt(dP[:, :, None] / dP[:, None, :])).clamp(-10.0, 10.0)  # i in the regression of j
+    Xr = _ranks(X)
+    R = _corr(Xr, Xr)
+    rpc, _ = _partial(0.5 * (R + R.transpose(1, 2)), ridge)
+    nl_r2, dep = regression_features(X)
     Xsq = X * X
     c_sq = _corr(X, Xsq)                       # corr(x_i, x_j^2)
     c_abs = _corr(X.abs(), X.abs())
@@ -90,7 +129,8 @@ def pair_features(X: torch.Tensor, M: torch.Tensor, ridge: float = 1e-2) -> torc
              beta, T(beta), beta.abs() - T(beta).abs(),
              c_sq, T(c_sq), c_abs,
              eye, torch.full_like(C, 1.0 / d), torch.full_like(C, math.log(n) / 8.0),
-             ei, ej, si, sj, shift, lvr, T(shift), T(lvr)]
+             ei, ej, si, sj, shift, lvr, T(shift), T(lvr),
+             R, rpc, nl_r2, T(nl_r2), dep, T(dep)]
     out = torch.stack(feats, dim=-1)
     assert out.shape[-1] == N_PAIR_FEATURES
     return torch.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)

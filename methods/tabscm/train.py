@@ -35,7 +35,8 @@ TEST_BASE = TRAINING_SEED_BASE + 600_000_000
 TRAIN_SEED_LIMIT = VAL_BASE  # training seeds stay below the validation block
 HIST_EDGES = np.linspace(-12.0, 12.0, 49)
 LOG_FIELDS = ["step", "datasets_seen", "wall_s", "lr", "loss", "grad_norm", "val_loss", "val_auroc",
-              "val_auprc", "val_f1", "val_skeleton_auroc", "val_orientation", "prob_mean", "prob_std",
+              "val_auprc", "val_f1", "val_skeleton_auroc", "val_orientation", "val_orient_compelled",
+              "val_orient_unidentifiable", "prob_mean", "prob_std",
               "prob_min", "prob_max", "val_n_pred_edges", "val_n_true_edges"]
 
 
@@ -56,10 +57,25 @@ def load_config(path) -> dict:
 
 # ------------------------------------------------------------------ data
 
+def _int_range(rng: np.random.Generator, lo_hi, log: bool) -> int:
+    lo, hi = int(lo_hi[0]), int(lo_hi[1])
+    if not log:
+        return int(rng.integers(lo, hi + 1))
+    return int(min(hi, max(lo, round(float(np.exp(rng.uniform(np.log(lo), np.log(hi + 1))) - 0.5)))))
+
+
+def _pick(rng: np.random.Generator, value):
+    """A config value that is one choice (a string) or a list to draw from uniformly."""
+    return value if isinstance(value, str) else str(rng.choice(list(value)))
+
+
 def sample_spec(rng: np.random.Generator, data: dict, d: int | None = None, n: int | None = None) -> SCMSpec:
-    """One training/validation spec from the training distribution (the config's ``data``)."""
-    d = d if d is not None else int(rng.integers(data["d"][0], data["d"][1] + 1))
-    n = n if n is not None else int(rng.integers(data["n"][0], data["n"][1] + 1))
+    """One training/validation spec from the training distribution (the config's ``data``).
+
+    Keys a config leaves out keep the first TabSCM's distribution and draw nothing, so
+    ``tabscm-seed``'s config draws the same specs as before they were added."""
+    d = d if d is not None else _int_range(rng, data["d"], data.get("d_log", False))
+    n = n if n is not None else _int_range(rng, data["n"], data.get("n_log", False))
     dens = {}
     if rng.random() < data.get("edge_prob_share", 0.5):
         dens["edge_prob"] = float(rng.uniform(*data["edge_prob"]))
@@ -69,17 +85,57 @@ def sample_spec(rng: np.random.Generator, data: dict, d: int | None = None, n: i
     share, targets = 0.0, None
     if rng.random() < data.get("intervention_prob", 0.5):
         share = float(rng.uniform(*data["intervention_share"]))
-        targets = int(rng.integers(1, max(1, d // 4) + 1))
-    return SCMSpec(d=d, n=n, graph="er", mechanism=mech, noise=data.get("noise", "gaussian"),
-                   intervention_share=share, n_targets=targets, scaling=data.get("scaling", "zscore"), **dens)
+        targets = int(rng.integers(1, max(1, int(d * data.get("target_share", 0.25))) + 1))
+    extra = {}
+    if mech != "linear" and rng.random() < data.get("mixed_share", 0.0):  # a mechanism per node
+        pool = ["linear", *data.get("nonlinear", NONLINEAR)]
+        extra["mechanism"] = tuple(rng.choice(pool, size=int(rng.integers(2, 5)), replace=False).tolist())
+    if "graph" in data:
+        extra["graph"] = _pick(rng, data["graph"])
+    if rng.random() < data.get("heteroscedastic_share", 0.0):
+        extra["heteroscedastic"] = True
+    if "weight_low" in data:
+        lo = float(rng.uniform(*data["weight_low"]))
+        extra["weight_range"] = (lo, lo + float(rng.uniform(*data["weight_span"])))
+    if "interventions" in data:
+        extra["intervention"] = _pick(rng, data["interventions"])
+    return SCMSpec(d=d, n=n, noise=_pick(rng, data.get("noise", "gaussian")),
+                   intervention_share=share, n_targets=targets, scaling=_pick(rng, data.get("scaling", "zscore")),
+                   max_rows=max(2000, n), **{"graph": "er", "mechanism": mech, **dens, **extra})
 
 
-def draw(seed: int, data: dict, d: int | None = None, n: int | None = None):
-    """(X [n, d], mask [n, d] float, A [d, d]) for one seed."""
+def soft_target(ds) -> np.ndarray:
+    """What the data can say about each edge: 1 for i -> j, 0.5 both ways for an edge that no
+    data of this kind can orient, 0 otherwise.
+
+    Linear-Gaussian homoscedastic data identify a DAG only up to its essential graph: the CPDAG,
+    or with interventions the I-essential graph of the target sets in the mask (Hauser &
+    Bühlmann 2012; soft interventions give the same class when observational rows are present).
+    Any nonlinear node or non-Gaussian noise makes the direction identifiable in principle, so
+    there the target is the DAG itself."""
+    from methods.convert import dag_to_cpdag, dag_to_interventional_cpdag
+
+    A = ds.graph.astype(np.float32)
+    meta = ds.meta
+    if set(meta["node_mechanisms"]) != {"linear"} or meta["noise"] != "gaussian" or meta["generator"]["heteroscedastic"]:
+        return A
+    if ds.interventions is None:
+        E = dag_to_cpdag(ds.graph)
+    else:
+        sets = [np.flatnonzero(r).tolist() for r in np.unique(ds.interventions, axis=0) if r.any()]
+        E = dag_to_interventional_cpdag(ds.graph, sets)
+    E = E.astype(np.float32)
+    return np.where((E > 0) & (E.T > 0), 0.5, E).astype(np.float32)
+
+
+def draw(seed: int, data: dict, d: int | None = None, n: int | None = None, soft: bool = False):
+    """(X [n, d], mask [n, d] float, target [d, d], DAG [d, d]) for one seed; the target is the
+    DAG, or with ``soft`` what the data can identify of it (``soft_target``)."""
     spec = sample_spec(np.random.default_rng([seed, 7]), data, d, n)
     ds = generate(spec, seed)
     M = ds.interventions if ds.interventions is not None else np.zeros(ds.X.shape, dtype=bool)
-    return ds.X.astype(np.float32), M.astype(np.float32), ds.graph.astype(np.float32)
+    A = ds.graph.astype(np.float32)
+    return ds.X.astype(np.float32), M.astype(np.float32), soft_target(ds) if soft else A, A
 
 
 def subsample_rows(X, M, rows: int | None, rng: np.random.Generator):
@@ -96,14 +152,14 @@ def make_batch(step: int, micro: int, cfg: dict):
     data, opt = cfg["data"], cfg["optim"]
     B = opt["batch"]
     rng = np.random.default_rng([TRAIN_BASE, step, micro])
-    d = int(rng.integers(data["d"][0], data["d"][1] + 1))
-    n = int(rng.integers(data["n"][0], data["n"][1] + 1))
+    d = _int_range(rng, data["d"], data.get("d_log", False))
+    n = _int_range(rng, data["n"], data.get("n_log", False))
     first = TRAIN_BASE + (step * opt.get("accum", 1) + micro) * B
     if first + B >= TRAIN_SEED_LIMIT:
         raise RuntimeError("training ran out of its seed block")
     Xs, Ms, As = [], [], []
     for k in range(B):
-        X, M, A = draw(first + k, data, d, n)
+        X, M, A, _ = draw(first + k, data, d, n, cfg["loss"].get("soft_targets", False))
         X, M = subsample_rows(X, M, data.get("train_rows"), rng)
         Xs.append(X), Ms.append(M), As.append(A)
     return (torch.from_numpy(np.stack(Xs)), torch.from_numpy(np.stack(Ms)), torch.from_numpy(np.stack(As)))
@@ -111,7 +167,8 @@ def make_batch(step: int, micro: int, cfg: dict):
 
 def validation_set(cfg: dict):
     """The fixed held-out set: seeds VAL_BASE .. VAL_BASE + val_size - 1."""
-    return [draw(VAL_BASE + k, cfg["data"]) for k in range(cfg["train"]["val_size"])]
+    return [draw(VAL_BASE + k, cfg["data"], soft=cfg["loss"].get("soft_targets", False))
+            for k in range(cfg["train"]["val_size"])]
 
 
 # ------------------------------------------------------------------ model plumbing
@@ -164,12 +221,12 @@ def evaluate_val(model, val, cfg, device) -> tuple[dict, np.ndarray]:
     rows, all_p, all_l = [], [], []
     infer_rows = cfg["data"].get("train_rows")
     with torch.no_grad():
-        for k, (X, M, A) in enumerate(val):
+        for k, (X, M, T, A) in enumerate(val):
             Xr, Mr = subsample_rows(X, M, infer_rows, np.random.default_rng(k))
             logits, aux = forward(model, torch.from_numpy(Xr)[None].to(device),
                                   torch.from_numpy(Mr)[None].to(device), cfg)
-            At = torch.from_numpy(A)[None].to(device)
-            vloss = float(compute_loss(logits.float(), None if aux is None else aux.float(), At,
+            Tt = torch.from_numpy(T)[None].to(device)
+            vloss = float(compute_loss(logits.float(), None if aux is None else aux.float(), Tt,
                                        torch.from_numpy(Mr)[None].to(device), cfg))
             L = logits[0].float().cpu().numpy().astype(np.float64)
             d = L.shape[0]
@@ -188,8 +245,12 @@ def evaluate_val(model, val, cfg, device) -> tuple[dict, np.ndarray]:
                 ssk = np.maximum(P, P.T)[np.triu_indices(d, 1)]
                 if 0 < skel.sum() < skel.size:
                     r["val_skeleton_auroc"] = roc_auc_score(skel, ssk)
-                ii, jj = np.nonzero(A)
-                r["val_orientation"] = float(np.mean((P[ii, jj] > P[jj, ii]) + 0.5 * (P[ii, jj] == P[jj, ii])))
+                right = (P > P.T) + 0.5 * (P == P.T)
+                r["val_orientation"] = float(right[A > 0].mean())
+                for key, edges in (("val_orient_compelled", (A > 0) & (T == 1)),
+                                   ("val_orient_unidentifiable", (A > 0) & (T == 0.5))):
+                    if edges.any():
+                        r[key] = float(right[edges].mean())
             rows.append(r)
             all_p.append(s), all_l.append(L[off])
     model.train()
