@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from datasets.generator import MECHANISMS, SCMSpec, generate, topological_order
+from datasets.generator import MECHANISMS, NOISES, SCMSpec, generate, topological_order
 
 DIGEST_SNIPPET = """
 import hashlib, sys
@@ -117,10 +117,13 @@ def test_expected_density(graph):
 
 
 def test_noise_families_have_unit_sd_before_scaling():
-    for noise in ("gaussian", "laplace", "uniform"):
+    for noise in NOISES:
         spec = SCMSpec(d=3, n=20000, max_rows=20000, edge_prob=0.0, noise=noise, noise_scale=(1.0, 1.0))
         X = generate(spec, 0).X
-        np.testing.assert_allclose(X.std(0), 1.0, atol=0.03)
+        np.testing.assert_allclose(X.std(0), 1.0, atol=0.03 if noise != "student" else 0.1)
+    heavy = generate(SCMSpec(d=2, n=20000, max_rows=20000, edge_prob=0.0, noise="student"), 0).X
+    kurtosis = ((heavy - heavy.mean(0)) ** 4).mean(0) / heavy.var(0) ** 2
+    assert (kurtosis > 5).all()  # Gaussian: 3
     X = generate(SCMSpec(d=2, n=2000, edge_prob=0.0, noise="uniform", noise_scale=(1.0, 1.0)), 0).X
     assert np.abs(X).max() <= np.sqrt(3) + 1e-12
 
@@ -134,7 +137,7 @@ def test_spec_round_trip_and_validation():
     spec = SCMSpec(d=5, mechanism=("linear", "sine"), weight_range=[0.5, 1.0])
     assert SCMSpec.from_dict(spec.to_dict()) == spec
     for bad in [{"d": 1}, {"mechanism": "cubic"}, {"noise": "cauchy"}, {"edge_prob": 1.5},
-                {"edge_prob": 0.2, "expected_degree": 2}, {"scaling": "minmax"}]:
+                {"edge_prob": 0.2, "expected_degree": 2}, {"scaling": "minmax"}, {"intervention": "knockout"}]:
         with pytest.raises(ValueError, match="SCMSpec"):
             SCMSpec(**bad)
 
@@ -170,3 +173,31 @@ def test_iscm_linear_node_is_standardized_parents_plus_unit_noise():
                    noise_scale=(0.25, 0.25))
     r2 = np.corrcoef(generate(spec, 0).X.T)[0, 1] ** 2
     assert abs(r2 - 0.8) < 0.01, r2
+
+
+def _pair(seed=0, **kw):
+    """x -> y (one linear edge), 20,000 rows: (x, y, mask of y's intervened rows or None)."""
+    ds = generate(SCMSpec(d=2, n=20000, max_rows=20000, edge_prob=1.0, noise_scale=(1.0, 1.0), **kw), seed)
+    cause = int(np.flatnonzero(ds.graph.any(axis=1))[0])
+    mask = None if ds.interventions is None else ds.interventions[:, 1 - cause]
+    return ds.X[:, cause], ds.X[:, 1 - cause], mask
+
+
+def test_heteroscedastic_noise_spread_moves_with_the_parent():
+    def spread_ratio(x, y):
+        resid = y - np.polyval(np.polyfit(x, y, 1), x)
+        return resid[x > 1].std() / resid[x < -1].std()
+    homo, hetero = spread_ratio(*_pair()[:2]), spread_ratio(*_pair(heteroscedastic=True)[:2])
+    assert 0.85 < homo < 1.15
+    assert not 0.5 < hetero < 2.0  # exp(tanh(+-x)): about e^(+-1.5) between the tails
+
+
+def test_intervention_kinds_do_shift_soft():
+    """do cuts the parent's effect in the intervened rows, shift keeps it whole, soft keeps 0-50 % of it."""
+    slopes = {}
+    for kind in ("do", "shift", "soft"):
+        x, y, rows = _pair(intervention_share=0.4, n_targets=2, intervention=kind)
+        assert rows.mean() > 0.1
+        obs = np.polyfit(x[~rows], y[~rows], 1)[0]
+        slopes[kind] = np.polyfit(x[rows], y[rows], 1)[0] / obs
+    assert abs(slopes["do"]) < 0.1 and 0.9 < slopes["shift"] < 1.1 and 0.1 < slopes["soft"] < 0.4
