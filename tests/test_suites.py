@@ -159,7 +159,6 @@ def test_ood_tags():
     for suite, shift in expected.items():
         refs = suite_refs(suite)
         assert {r.tags["shift"] for r in refs} == {shift}, suite
-        assert {r.tags["ood"] for r in refs} == {shift != "none"}
     assert {r.tags["noise"] for r in suite_refs("ood-noise")} == {"laplace", "uniform"}
     assert {r.tags["n"] for r in suite_refs("ood-n")} == {50, 2000}
     assert {r.tags["graph_model"] for r in suite_refs("ood-sf")} == {"sf"}
