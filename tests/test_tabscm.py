@@ -10,8 +10,9 @@ torch = pytest.importorskip("torch")
 from datasets.generator import SCMSpec, generate  # noqa: E402
 from methods import get_method  # noqa: E402
 from methods.tabscm.infer import CheckpointError, greedy_dag, load_checkpoint, shipped_checkpoint  # noqa: E402
-from methods.tabscm.model import N_PAIR_FEATURES, build_model, n_params, pair_features, zscore  # noqa: E402
-from methods.tabscm.train import load_config, save_checkpoint, train  # noqa: E402
+from methods.tabscm.model import (N_PAIR_FEATURES, build_model, n_params, pair_features,  # noqa: E402
+                                  regression_features, zscore)
+from methods.tabscm.train import load_config, sample_spec, save_checkpoint, soft_target, train  # noqa: E402
 
 CONFIGS = "methods/tabscm/configs"
 
@@ -40,6 +41,59 @@ def test_pair_features_shape_and_direction_features():
     F = pair_features(X, torch.zeros(1, 300, 6))
     assert F.shape == (1, 6, 6, N_PAIR_FEATURES) and torch.isfinite(F).all()
     assert not torch.allclose(F, F.transpose(1, 2))  # ordered pairs: (i, j) differs from (j, i)
+
+
+def test_regression_features_match_the_residuals_and_point_along_an_additive_noise_model():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-2, 2, 3000)
+    y = np.tanh(2 * x) + 0.5 * x ** 2 + 0.3 * rng.uniform(-1, 1, 3000)
+    X = zscore(torch.tensor(np.c_[x, y], dtype=torch.float64)[None])
+    r2, dep = (t[0].numpy() for t in regression_features(X))
+    Z = X[0].numpy()
+    for i, j in [(0, 1), (1, 0)]:  # the same quantities from explicit residuals
+        D = np.c_[Z[:, i], Z[:, i] ** 2, Z[:, i] ** 3]
+        D = D - D.mean(0)
+        e = Z[:, j] - D @ np.linalg.solve(D.T @ D + 1e-3 * len(D) * np.eye(3), D.T @ Z[:, j])
+        q = D[:, :2] / D[:, :2].std(0)
+        assert r2[i, j] == pytest.approx(1 - np.mean(e ** 2), abs=1e-9)
+        assert dep[i, j] == pytest.approx(np.linalg.norm((q * e[:, None] ** 2).mean(0)) / np.mean(e ** 2), abs=1e-9)
+    assert r2[0, 1] > r2[1, 0] + 0.1 and dep[0, 1] < dep[1, 0] / 3  # the residual of x -> y is independent of x
+
+
+def _dataset(graph, mechanism="linear", noise="gaussian", mask=None):
+    from datasets.base import Dataset
+    d = len(graph)
+    ds = Dataset("t", np.zeros((10, d)), np.array(graph, dtype=np.int8), mask,
+                 meta={"node_mechanisms": [mechanism] * d, "noise": noise, "generator": {"heteroscedastic": False}})
+    return ds
+
+
+def test_soft_target_is_what_the_data_identify():
+    chain = [[0, 1, 0], [0, 0, 1], [0, 0, 0]]
+    T = soft_target(_dataset(chain))
+    assert T[0, 1] == T[1, 0] == T[1, 2] == T[2, 1] == 0.5 and T[0, 2] == T[2, 0] == 0  # one Markov class
+    collider = [[0, 0, 1], [0, 0, 1], [0, 0, 0]]
+    np.testing.assert_array_equal(soft_target(_dataset(collider)), collider)  # a v-structure is compelled
+    for kw in ({"mechanism": "mlp"}, {"noise": "laplace"}):  # identifiable in principle: the DAG itself
+        np.testing.assert_array_equal(soft_target(_dataset(chain, **kw)), chain)
+    mask = np.zeros((10, 3), dtype=bool)
+    mask[:4, 1] = True  # intervening on the middle node orients both of its edges
+    np.testing.assert_array_equal(soft_target(_dataset(chain, mask=mask)), chain)
+
+
+def test_training_distribution_reaches_every_axis():
+    data = _cfg("tabscm")["data"]
+    specs = [sample_spec(np.random.default_rng([k, 7]), data) for k in range(400)]
+    assert min(s.d for s in specs) == 2 and max(s.d for s in specs) > 45
+    assert min(s.n for s in specs) < 100 and max(s.n for s in specs) > 2000
+    assert {s.graph for s in specs} == {"er", "sf"} and {s.scaling for s in specs} == {"zscore", "iscm"}
+    assert {s.noise for s in specs} == {"gaussian", "laplace", "uniform", "student"}
+    assert {s.intervention for s in specs if s.intervention_share > 0} == {"do", "shift", "soft"}
+    assert any(s.heteroscedastic for s in specs) and any(len(s.mechanisms) > 1 for s in specs)
+    assert len({s.weight_range for s in specs}) == len(specs)
+    seed_cfg = [sample_spec(np.random.default_rng([k, 7]), _cfg("tabscm-seed")["data"]) for k in range(100)]
+    assert {(s.graph, s.noise, s.intervention, s.heteroscedastic, s.weight_range, len(s.mechanisms))
+            for s in seed_cfg} == {("er", "gaussian", "do", False, (0.5, 2.0), 1)}  # keys it lacks draw nothing
 
 
 def test_param_counts():
@@ -92,6 +146,15 @@ def test_greedy_dag_is_acyclic_and_keeps_strongest():
     P = np.array([[0, .9, .2], [.6, 0, .8], [.7, .1, 0]])
     G = greedy_dag(P, 0.5)
     assert G[0, 1] == 1 and G[1, 2] == 1 and G[1, 0] == 0 and G[2, 0] == 0
+
+
+def test_greedy_dag_on_pairs_keeps_an_edge_split_between_its_directions():
+    P = np.array([[0, .45, .3], [.4, 0, .1], [.35, .05, 0]])
+    assert not greedy_dag(P, 0.5).any()  # no single direction above 0.5
+    G = greedy_dag(P, 0.5, pairs=True)   # 0-1: 0.85 either way, 0-2: 0.65; 1-2: 0.15
+    np.testing.assert_array_equal(G, [[0, 1, 0], [0, 0, 0], [1, 0, 0]])
+    cyc = np.array([[0, .6, 0], [0, 0, .6], [.6, 0, 0]])
+    assert greedy_dag(cyc, 0.5, pairs=True).sum() == 2  # the weakest (last) closing edge is skipped
 
 
 @pytest.mark.slow

@@ -113,15 +113,26 @@ def predict_proba(model, cfg: dict, X: np.ndarray, mask: np.ndarray | None, seed
     return P
 
 
-def greedy_dag(P: np.ndarray, threshold: float = 0.5) -> np.ndarray:
-    """[d, d] int8 DAG: edges with P > threshold added in descending P (ties by index),
-    skipping any that would close a directed cycle. Deterministic."""
+def greedy_dag(P: np.ndarray, threshold: float = 0.5, pairs: bool = False) -> np.ndarray:
+    """[d, d] int8 DAG: edges added in descending probability (ties by index), skipping any that
+    would close a directed cycle. Deterministic.
+
+    ``pairs=False``: candidate i -> j when P[i, j] > threshold. ``pairs=True``, for a model trained
+    on soft targets (0.5 both ways where the data cannot orient an edge): an adjacency is
+    P[i, j] + P[j, i] > threshold, the probability of an edge either way, oriented to the larger
+    of the two; so an edge the model calls unorientable is kept, not lost below 0.5 twice."""
     d = P.shape[0]
     G = np.zeros((d, d), dtype=np.int8)
     reach = np.eye(d, dtype=bool)  # reach[a, b]: a path a -> b exists (reflexive)
     off = ~np.eye(d, dtype=bool)
-    cand = np.flatnonzero((P > threshold) & off)
-    order = cand[np.argsort(-P.flat[cand], kind="stable")]
+    if pairs:
+        S = np.where(P >= P.T, P + P.T, 0.0)  # one direction per pair (the upper one on a tie)
+        S[np.tril((P == P.T), -1)] = 0.0
+        cand = np.flatnonzero((S > threshold) & off)
+        order = cand[np.argsort(-S.flat[cand], kind="stable")]
+    else:
+        cand = np.flatnonzero((P > threshold) & off)
+        order = cand[np.argsort(-P.flat[cand], kind="stable")]
     for flat in order:
         i, j = divmod(int(flat), d)
         if reach[j, i]:

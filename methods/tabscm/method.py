@@ -63,7 +63,7 @@ class _TabSCM(Method):
             forward_s = time.perf_counter() - t0
         finally:
             torch.set_num_threads(threads)
-        G = greedy_dag(P, self.threshold)
+        G = greedy_dag(P, self.threshold, pairs=bool(cfg.get("loss", {}).get("soft_targets", False)))
         info = self.describe(checkpoint=str(path), checkpoint_step=meta.get("step"),
                              checkpoint_code_version=meta.get("code_version"),
                              rows_used=int(min(obs.n, self.max_rows or obs.n)),
