@@ -99,8 +99,11 @@ def sample_spec(rng: np.random.Generator, data: dict, d: int | None = None, n: i
         extra["weight_range"] = (lo, lo + float(rng.uniform(*data["weight_span"])))
     if "interventions" in data:
         extra["intervention"] = _pick(rng, data["interventions"])
-    return SCMSpec(d=d, n=n, noise=_pick(rng, data.get("noise", "gaussian")),
-                   intervention_share=share, n_targets=targets, scaling=_pick(rng, data.get("scaling", "zscore")),
+    noise, scaling = _pick(rng, data.get("noise", "gaussian")), _pick(rng, data.get("scaling", "zscore"))
+    if rng.random() < data.get("lingauss_share", 0.0):  # observational linear-Gaussian: the unorientable case
+        mech, noise, share, targets = "linear", "gaussian", 0.0, None
+        extra.update(mechanism="linear", heteroscedastic=False)
+    return SCMSpec(d=d, n=n, noise=noise, intervention_share=share, n_targets=targets, scaling=scaling,
                    max_rows=max(2000, n), **{"graph": "er", "mechanism": mech, **dens, **extra})
 
 
