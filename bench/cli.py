@@ -6,10 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-RUN_FIELDS = {"suite": None, "methods": "all", "seeds": 1, "out": None, "n_jobs": 1, "timeout": None, "backend": "loky",
-              "scheduler": None, "force": False, "data": None, "truth": None, "memory_gb": 8.0}
-
-
 class Interrupted(BaseException):
     """SIGTERM, raised where the run is, as Ctrl-C raises KeyboardInterrupt."""
 
@@ -37,21 +33,21 @@ def _names(v) -> bool:
     return isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
 
 
-#: the run file's schema: field -> (check, what it must be); None is "not given" for every field.
+#: a run's fields: field -> (default, check, what it must be); in a run file None is "not given" for every field.
 #: ``type(v) in (int, float)`` leaves out bools, which YAML reads from true/false.
 RUN_SCHEMA = {
-    "suite": (_names, "a suite name or a list of names"),
-    "methods": (_names, "a method spec or a list of them"),
-    "seeds": (lambda v: type(v) is int and v >= 1, "an integer >= 1"),
-    "out": (lambda v: isinstance(v, str) and v != "", "a folder path"),
-    "n_jobs": (lambda v: type(v) is int and v >= 1, "an integer >= 1"),
-    "timeout": (lambda v: type(v) in (int, float) and v > 0, "a number of seconds > 0"),
-    "backend": (lambda v: v in ("loky", "dask", "ray"), "one of loky, dask, ray"),
-    "scheduler": (lambda v: isinstance(v, str), "an address (text)"),
-    "force": (lambda v: isinstance(v, bool), "true or false (not quoted)"),
-    "data": (lambda v: isinstance(v, str), "a CSV file path"),
-    "truth": (lambda v: isinstance(v, str), "a CSV file path"),
-    "memory_gb": (lambda v: type(v) in (int, float) and v > 0, "a number of GB > 0"),
+    "suite": (None, _names, "a suite name or a list of names"),
+    "methods": ("all", _names, "a method spec or a list of them"),
+    "seeds": (1, lambda v: type(v) is int and v >= 1, "an integer >= 1"),
+    "out": (None, lambda v: isinstance(v, str) and v != "", "a folder path"),
+    "n_jobs": (1, lambda v: type(v) is int and v >= 1, "an integer >= 1"),
+    "timeout": (None, lambda v: type(v) in (int, float) and v > 0, "a number of seconds > 0"),
+    "backend": ("loky", lambda v: v in ("loky", "dask", "ray"), "one of loky, dask, ray"),
+    "scheduler": (None, lambda v: isinstance(v, str), "an address (text)"),
+    "force": (False, lambda v: isinstance(v, bool), "true or false (not quoted)"),
+    "data": (None, lambda v: isinstance(v, str), "a CSV file path"),
+    "truth": (None, lambda v: isinstance(v, str), "a CSV file path"),
+    "memory_gb": (8.0, lambda v: type(v) in (int, float) and v > 0, "a number of GB > 0"),
 }
 
 
@@ -70,7 +66,7 @@ def read_run_file(path: str) -> dict:
         field = str(key).replace("-", "_")
         if field not in RUN_SCHEMA:
             raise ValueError(f"{path}: unknown field {key!r}; known: {', '.join(RUN_SCHEMA)}")
-        check, what = RUN_SCHEMA[field]
+        _, check, what = RUN_SCHEMA[field]
         if value is not None and not check(value):
             raise ValueError(f"{path}: field {key!r} must be {what}, got {value!r}")
         out[field] = value
@@ -79,12 +75,12 @@ def read_run_file(path: str) -> dict:
 
 def _run_options(args) -> dict:
     """Command-line flags over the YAML run file (--config) over defaults."""
-    opts = dict(RUN_FIELDS)
+    opts = {k: default for k, (default, _, _) in RUN_SCHEMA.items()}
     if args.config:
         opts.update({k: v for k, v in read_run_file(args.config).items() if v is not None})
-    opts.update({k: v for k in RUN_FIELDS if (v := getattr(args, k, None)) is not None and v is not False})
+    opts.update({k: v for k in RUN_SCHEMA if (v := getattr(args, k, None)) is not None and v is not False})
     opts.update({k: ",".join(opts[k]) for k in ("methods", "suite") if isinstance(opts[k], list)})
-    for k, (check, what) in RUN_SCHEMA.items():  # flags pass argparse's types; say the rest here
+    for k, (_, check, what) in RUN_SCHEMA.items():  # flags pass argparse's types; say the rest here
         if opts[k] is not None and k not in ("suite", "methods") and not check(opts[k]):
             raise ValueError(f"--{k.replace('_', '-')} must be {what}, got {opts[k]!r}")
     if not opts["out"]:
@@ -148,11 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--methods", help="comma-separated: names, name(k=v,...), or pkg.module:Class; default all")
     r.add_argument("--seeds", type=int, help="run each method with seeds 0..N-1 (default 1)")
     r.add_argument("--out", help="output folder")
-    r.add_argument("--n-jobs", dest="n_jobs", type=int, help="parallel workers (default 1)")
+    r.add_argument("--n-jobs", type=int, help="parallel workers (default 1)")
     r.add_argument("--timeout", type=float, help="per-job budget in seconds (default: each method's own)")
     r.add_argument("--backend", choices=["loky", "dask", "ray"], help="joblib backend (default loky)")
     r.add_argument("--scheduler", help="dask scheduler address (tcp://...) or ray address")
-    r.add_argument("--memory-gb", dest="memory_gb", type=float, help="kill a job above this memory (default 8)")
+    r.add_argument("--memory-gb", type=float, help="kill a job above this memory (default 8)")
     r.add_argument("--force", action="store_true", help="rerun finished jobs")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(fn=cmd_run)

@@ -2,7 +2,8 @@
 (absolute times on a shared machine are noise). Parts (protocols in results/perf/README.md):
 overhead (runner vs direct call), parallel (1 vs 2 workers), scaling (runtime vs d and n),
 scoring (CPDAG by graphical-models vs causal-learn), throughput and driver (whole suites).
-One CSV per part in --out, log-log plots from the scaling part, a summary on stdout."""
+One CSV per part in --out, log-log plots from the scaling part, a summary on stdout (each part's table carries
+its lines in ``.attrs["summary"]``)."""
 from __future__ import annotations
 
 import argparse
@@ -25,7 +26,6 @@ CLASSICAL = ("pc", "ges", "notears", "dagma")
 SCALING_METHODS = CLASSICAL + ("tabscm", "abs-corr", "partial-corr", "r2sort", "varsort", "empty", "random")
 FAST = ("tabscm", "tabscm-seed", "abs-corr", "partial-corr", "r2sort", "varsort", "empty")
 PERF_SEED = 900_000  # data seeds of the perf datasets (outside every suite's range)
-SUMMARY: list[str] = []
 
 
 def _data(d: int, n: int, count: int) -> list[tuple]:
@@ -66,8 +66,9 @@ def overhead(tmp: Path, d: int = 50, n: int = 1000, count: int = 3, rounds: int 
     df = pd.DataFrame(rows)
     df = pd.concat([df, pd.DataFrame([{"round": "total", **df[["direct_s", "runner_s"]].sum()}])], ignore_index=True)
     df = df.assign(ratio=df["runner_s"] / df["direct_s"], jobs_per_pass=count, d=d, n=n, requirement=1.10)
-    SUMMARY.append(f"overhead: runner / direct = {(ratio := df['ratio'].iloc[-1]):.3f}x (pc, d={d}, n={n}, {count} "
-                   f"jobs x {rounds} rounds; requirement <= 1.10x: {'met' if ratio <= 1.10 else 'NOT met'})")
+    ratio = df["ratio"].iloc[-1]
+    df.attrs["summary"] = [f"overhead: runner / direct = {ratio:.3f}x (pc, d={d}, n={n}, {count} jobs x {rounds} "
+                           f"rounds; requirement <= 1.10x: {'met' if ratio <= 1.10 else 'NOT met'})"]
     return df
 
 
@@ -79,8 +80,9 @@ def parallel(tmp: Path, method: str = "pc", d: int = 50, n: int = 1000, count: i
         _run(warm, tmp / f"parallel-warm{k}", k)  # each worker's job server up
         row[f"{k}_worker_s"] = _run(jobs, tmp / f"parallel{k}", k)
     row["speedup"] = row["1_worker_s"] / row["2_worker_s"]
-    SUMMARY.append(f"parallel: speed-up 2 workers vs 1 = {row['speedup']:.2f}x ({count} {method} jobs, d={d})")
-    return pd.DataFrame([row])
+    (df := pd.DataFrame([row])).attrs["summary"] = [
+        f"parallel: speed-up 2 workers vs 1 = {row['speedup']:.2f}x ({count} {method} jobs, d={d})"]
+    return df
 
 
 def slope(x, y) -> float:
@@ -108,10 +110,12 @@ def scaling(tmp: Path, out: Path, methods=SCALING_METHODS, suites=(("d", "sweep-
     df["lower_bound"] = df["status"].str.contains("timeout")
     plot(df, out)
     at = df[(df["axis"] == "d") & (df["x"] == df.loc[df["axis"] == "d", "x"].max())]
-    SUMMARY.extend(f"scaling: tabscm speed-up over {r.method} at d={r.x}: {'>= ' if r.lower_bound else ''}"
-                   f"{r.tabscm_speedup:.1f}x ({r.status})" for r in at[at["method"].isin(CLASSICAL)].itertuples())
-    SUMMARY.extend(f"scaling: log-log slope in {a}: " + ", ".join(f"{r.method} {r.slope:.2f}" for r in g.itertuples())
-                   for a, g in df.drop_duplicates(["axis", "method"]).groupby("axis"))
+    df.attrs["summary"] = [f"scaling: tabscm speed-up over {r.method} at d={r.x}: {'>= ' if r.lower_bound else ''}"
+                           f"{r.tabscm_speedup:.1f}x ({r.status})"
+                           for r in at[at["method"].isin(CLASSICAL)].itertuples()]
+    df.attrs["summary"] += [f"scaling: log-log slope in {a}: " + ", ".join(f"{r.method} {r.slope:.2f}"
+                                                                          for r in g.itertuples())
+                            for a, g in df.drop_duplicates(["axis", "method"]).groupby("axis")]
     return df
 
 
@@ -151,13 +155,14 @@ def scoring(d: int = 100, reps: int = 2) -> pd.DataFrame:
                                                        metrics.evaluate(truth, pred))) for _ in range(reps))
         row["ratio"] = row["causallearn_s"] / row["new_s"]
         rows.append(row)
-        SUMMARY.append(f"scoring: causal-learn path / new path = {row['ratio']:.1f}x (d={d}, {case})")
-    return pd.DataFrame(rows)
+    (df := pd.DataFrame(rows)).attrs["summary"] = [
+        f"scoring: causal-learn path / new path = {r['ratio']:.1f}x (d={d}, {r['case']})" for r in rows]
+    return df
 
 
 def throughput(tmp: Path, runs=(("tabscm", FAST),), n_jobs: int = 2, part: str = "throughput") -> pd.DataFrame:
     """Whole suites on ``n_jobs`` workers: jobs per minute and the driver's CPU share of the wall."""
-    rows = []
+    rows, summary = [], []
     for suite, methods in runs:
         jobs, out = build_jobs(list(methods), _suite(suite), 1), tmp / f"{part}-{suite}"
         c0 = time.process_time()
@@ -167,10 +172,11 @@ def throughput(tmp: Path, runs=(("tabscm", FAST),), n_jobs: int = 2, part: str =
              "ok": int((recs["status"] == "ok").sum()), "wall_s": wall, "jobs_per_min": 60 * len(jobs) / wall,
              "driver_cpu_s": cpu, "driver_cpu_share": cpu / wall, "mean_fit_s": recs["runtime_s"].mean(),
              "mean_score_s": recs["score_s"].mean(), "mean_job_wall_s": recs["wall_s"].mean()})
-        SUMMARY.append(f"{part}: {suite} x {len(methods)} methods, {len(jobs)} jobs on {n_jobs} workers: {wall:.0f} s, "
+        summary.append(f"{part}: {suite} x {len(methods)} methods, {len(jobs)} jobs on {n_jobs} workers: {wall:.0f} s, "
                        f"{r['jobs_per_min']:.0f} jobs/min, driver CPU {100 * cpu / wall:.1f}% of wall; per job: fit "
                        f"{r['mean_fit_s']:.3f} s, scoring {r['mean_score_s']:.3f} s, wall {r['mean_job_wall_s']:.3f} s")
-    return pd.DataFrame(rows)
+    (df := pd.DataFrame(rows)).attrs["summary"] = summary
+    return df
 
 
 def main(argv=None) -> int:
@@ -197,14 +203,14 @@ def _part(part: str, out: Path, timeout: float) -> list[str]:
     """Run one part, write its CSV; its summary lines."""
     with tempfile.TemporaryDirectory(prefix="tabscm-perf-") as tmp:
         tmp = Path(tmp)
-        run = {"overhead": lambda: overhead(tmp), "parallel": lambda: parallel(tmp),
-               "scaling": lambda: scaling(tmp, out, timeout=timeout), "scoring": scoring,
-               "throughput": lambda: throughput(tmp),
-               "driver": lambda: throughput(tmp, (("tabscm-large", ("tabscm", "abs-corr")),), part="driver")}
-        run[part]().to_csv(out / f"{part}.csv", index=False)
+        df = {"overhead": lambda: overhead(tmp), "parallel": lambda: parallel(tmp),
+              "scaling": lambda: scaling(tmp, out, timeout=timeout), "scoring": scoring,
+              "throughput": lambda: throughput(tmp),
+              "driver": lambda: throughput(tmp, (("tabscm-large", ("tabscm", "abs-corr")),), part="driver")}[part]()
+        df.to_csv(out / f"{part}.csv", index=False)
     from joblib.externals.loky import get_reusable_executor
     get_reusable_executor().shutdown(wait=True)  # its idle workers would hold this process's exit for minutes
-    return SUMMARY
+    return df.attrs["summary"]
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Figures for a run (seaborn/matplotlib, no screen needed). Each returns the path it wrote."""
+from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
@@ -67,6 +68,11 @@ def _off_diagonal(M) -> np.ndarray:
     return np.asarray(M)[~np.eye(len(M), dtype=bool)]
 
 
+def _with_arrays(run_dir: Path, rows: pd.DataFrame) -> list[tuple[pd.Series, dict]]:
+    """(row, its scores and graph) for each job of ``rows`` whose arrays are on disk."""
+    return [(r, arr) for _, r in rows.iterrows() if (arr := load_arrays(run_dir, r["key"])) is not None]
+
+
 def metric_boxes(jobs: pd.DataFrame, out: Path, metric: str = "auroc") -> list[Path]:
     """Box plots of a metric per method, one panel per mechanism (boxes in the method's colour)."""
     if "mechanism" not in jobs or jobs["mechanism"].isna().all():
@@ -118,16 +124,13 @@ def runtime_vs_d(jobs: pd.DataFrame, out: Path) -> Path:
                   xlabel="number of variables d")
 
 
-_TRUTHS: dict[str, np.ndarray] = {}
+_load_npy = lru_cache(maxsize=256)(np.load)  # a truth is read once per process
 
 
 def _truth(run_dir: Path, row) -> np.ndarray | None:
     """The truth graph of a job's dataset, kept beside the jobs as truths/<digest>.npy."""
-    digest = row.get("dataset_digest")
-    p = Path(run_dir) / "truths" / f"{digest}.npy"
-    if digest is not None and digest not in _TRUTHS and p.exists():
-        _TRUTHS[digest] = np.load(p)
-    return _TRUTHS.get(digest)
+    path = Path(run_dir) / "truths" / f"{row.get('dataset_digest')}.npy"
+    return _load_npy(path) if path.exists() else None
 
 
 def pr_curves(jobs: pd.DataFrame, run_dir: Path, out: Path) -> Path:
@@ -135,8 +138,8 @@ def pr_curves(jobs: pd.DataFrame, run_dir: Path, out: Path) -> Path:
     colors = method_colors(jobs["method"])
     fig, ax = plt.subplots(figsize=(7, 5))
     for method, g in jobs[jobs["status"] == "ok"].groupby("method"):
-        pairs = [(_off_diagonal(truth) != 0, _off_diagonal(arr["scores"])) for _, r in g.iterrows()
-                 if (arr := load_arrays(run_dir, r["key"])) is not None and (truth := _truth(run_dir, r)) is not None]
+        pairs = [(_off_diagonal(truth) != 0, _off_diagonal(arr["scores"])) for r, arr in _with_arrays(run_dir, g)
+                 if (truth := _truth(run_dir, r)) is not None]
         if pairs and np.concatenate([y for y, _ in pairs]).any():
             p, rcl, _ = precision_recall_curve(*(np.concatenate(v) for v in zip(*pairs)))
             ax.plot(rcl, p, label=method, lw=1.2, color=colors[method])
@@ -152,8 +155,8 @@ def adjacency_heatmaps(jobs: pd.DataFrame, run_dir: Path, out: Path, n_datasets:
         g = jobs[(jobs["dataset"] == ds) & (jobs["status"] == "ok") & (jobs["seed"] == 0)]
         if g.empty:
             continue
-        panels = [("truth", _truth(run_dir, g.iloc[0]))] + [(r["method"], arr["scores"]) for _, r in g.iterrows()
-                                                            if (arr := load_arrays(run_dir, r["key"])) is not None]
+        panels = [("truth", _truth(run_dir, g.iloc[0])),
+                  *((r["method"], arr["scores"]) for r, arr in _with_arrays(run_dir, g))]
         fig, axes = _grid(len(panels), 5, 2.6, 2.6)
         for ax, (title, M) in zip(axes, panels):
             if M is not None:
@@ -208,8 +211,7 @@ def sachs_graphs(jobs: pd.DataFrame, run_dir: Path, out: Path) -> list[Path]:
 def score_histograms(jobs: pd.DataFrame, run_dir: Path, out: Path) -> Path:
     """Distribution of off-diagonal scores per method: a collapsed model shows one spike."""
     rows = [pd.DataFrame({"method": r["method"], "score": _off_diagonal(arr["scores"])})
-            for _, r in jobs[jobs["status"] == "ok"].iterrows()
-            if (arr := load_arrays(run_dir, r["key"])) is not None]
+            for r, arr in _with_arrays(run_dir, jobs[jobs["status"] == "ok"])]
     if not rows:
         return _save(plt.subplots(figsize=(8, 4.5))[0], out / "score_histograms.png")
     data = pd.concat(rows)

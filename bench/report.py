@@ -7,12 +7,11 @@ import pandas as pd
 
 from . import plots
 from .diagnostics import THRESHOLDS
-from .leaderboard import bootstrap_ci, groups, leaderboard, verdict
-from .markdown import ci_text, md_table  # noqa: F401  (md_table: kept importable from here)
-from .shortcuts import shortcuts_section, sortability_lines  # noqa: F401
+from .leaderboard import AUROC_CI, groups, leaderboard, mean_ci, verdict
+from .markdown import ci_text, md_table
+from .shortcuts import shortcuts_section, sortability_lines
 from .store import current_records
 from .tables import READS_SIM_MIN_EDGES, diagnostics_table, jobs_table, summary_flags
-
 
 LB_COLUMNS = [("AUPRC", "auprc"), ("F1", "f1"), ("SHD", "shd"), ("SHD_cpdag", "shd_cpdag"),
               ("skel. AUROC", "skeleton_auroc"), ("orient.", "orientation_accuracy"),
@@ -28,7 +27,7 @@ def leaderboard_markdown(lb: pd.DataFrame) -> list[str]:
         view = pd.DataFrame({
             "rank": g["rank"].map(lambda v: "–" if pd.isna(v) else int(v)), "method": g["method"],
             "ok/jobs": [f"{round(s * j)}/{j}" for s, j in zip(g["success_rate"], g["jobs"])],
-            "AUROC [95% CI]": [ci_text(*v) for v in g[["auroc_mean", "auroc_ci_low", "auroc_ci_high"]].to_numpy()],
+            "AUROC [95% CI]": [ci_text(*v) for v in g[AUROC_CI].to_numpy()],
             **{col: g[f"{m}_mean"] for col, m in LB_COLUMNS
                if col not in ONLY_WHERE_RECORDED or (f"{m}_mean" in g and g[f"{m}_mean"].notna().any())}})
         lines += [f"### `{suite}`" + ("" if tier == "all" else f" — tier {tier}"), "", md_table(view), ""]
@@ -43,8 +42,8 @@ def tuebingen_lines(jobs: pd.DataFrame) -> list[str]:
     rows = []
     for method, g in tb.groupby("method"):
         per_pair = g.groupby("dataset")["orientation_accuracy"].mean().dropna()
-        rows.append({"method": method, "orientation accuracy [95% CI]": ci_text(per_pair.mean(), *bootstrap_ci(
-            per_pair.to_numpy())) if len(per_pair) else "–", "pairs": len(per_pair), "_mean": per_pair.mean()})
+        rows.append({"method": method, "orientation accuracy [95% CI]": ci_text(*mean_ci(per_pair)),
+                     "pairs": len(per_pair), "_mean": per_pair.mean()})
     view = pd.DataFrame(rows).sort_values(["_mean", "method"], ascending=[False, True]).drop(columns="_mean")
     return ["## Tübingen cause–effect pairs", "",
             "Share of pairs whose true direction a method scores above the reverse (ties count 1/2), unweighted: the "

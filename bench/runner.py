@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -20,18 +21,14 @@ BACKENDS = ("loky", "dask", "ray")
 STATUSES = ("ok", "timeout", "error", "invalid")
 
 
-def _ignore_interrupts() -> None:
-    """A loky worker leaves Ctrl-C to the run's driver, which ends it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 @contextlib.contextmanager
 def backend_context(backend: str, n_jobs: int, scheduler: str | None):
     """joblib's parallel_config for the chosen backend (starting a local cluster if needed)."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    if backend == "loky":
-        with parallel_config(backend="loky", n_jobs=n_jobs, initializer=_ignore_interrupts):
+    if backend == "loky":  # a loky worker leaves Ctrl-C to the run's driver, which ends it
+        with parallel_config(backend="loky", n_jobs=n_jobs,
+                             initializer=partial(signal.signal, signal.SIGINT, signal.SIG_IGN)):
             yield
     elif backend == "dask":
         try:

@@ -29,23 +29,19 @@ class _ByDigest:
 
 
 @lru_cache(maxsize=64)
-def _facts(key: _ByDigest) -> tuple[np.ndarray | None, dict]:
+def truth_facts(key: _ByDigest) -> tuple[np.ndarray | None, dict]:
+    """(essential graph of the truth, dataset properties), once per dataset content in this worker."""
     from datasets.properties import dataset_properties
     ds = key.dataset
     E = essential_graph(ds.graph, intervention_targets(ds.interventions)) if ds.meta.get("has_truth", True) else None
     return E, dataset_properties(ds)
 
 
-def truth_facts(dataset: Dataset, digest: str) -> tuple[np.ndarray | None, dict]:
-    """(essential graph of the truth, dataset properties), once per dataset content in this worker."""
-    return _facts(_ByDigest(digest, dataset))
-
-
 def score_record(record: dict, arrays: dict | None, dataset: Dataset, digest: str) -> dict:
     """Metrics and flags of a job; a failed job scores as the empty graph, a scoring failure makes it an error."""
     from methods import Prediction
     t0 = time.perf_counter()
-    essential, props = truth_facts(dataset, digest)
+    essential, props = truth_facts(_ByDigest(digest, dataset))
     record["dataset_properties"] = dict(props)
     flags = record.setdefault("flags", {})
     has_truth, G = dataset.meta.get("has_truth", True), dataset.graph

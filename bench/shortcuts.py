@@ -8,8 +8,9 @@ import seaborn as sns
 
 from . import plots
 from .diagnostics import SORTABILITY_HIGH, TRIVIAL_METHODS
+from .leaderboard import is_trivial
 from .markdown import md_table
-from .tables import READS_SIM_MIN_EDGES, is_trivial, reads_simulator
+from .tables import READS_SIM_MIN_EDGES, reads_simulator
 
 SCALING_ORDER = ["none", "zscore", "iscm"]
 SCALING_LABEL = {"none": "raw", "zscore": "z-scored", "iscm": "iSCM"}

@@ -1,13 +1,10 @@
-"""Job records -> tables: jobs.csv (one row per job) and diagnostics.csv (flags per method).
-
-``method`` is the setting's label (``pc`` and ``pc(alpha=0.2)`` are two methods everywhere downstream);
-``method_name`` is the registry name, which decides trivial-baseline membership.
-"""
+"""Job records -> jobs.csv (one row per job) and diagnostics.csv (flags per method). ``method`` is the setting's
+label (``pc`` and ``pc(alpha=0.2)`` are two methods everywhere downstream); ``method_name`` is the registry name."""
 import numpy as np
 import pandas as pd
 
-from .diagnostics import FAILURE_FLAGS, JOB_FLAGS, SORTABILITY_HIGH, TRIVIAL_METHODS
-from .leaderboard import bootstrap_ci
+from .diagnostics import FAILURE_FLAGS, JOB_FLAGS, SORTABILITY_HIGH
+from .leaderboard import is_trivial, mean_ci
 from .metrics import HIGHER_IS_BETTER
 
 FRONT = ["method", "method_name", "learned", "dataset", "suite", "seed", "status", "runtime_s",
@@ -56,12 +53,6 @@ def jobs_table(records: list[dict]) -> pd.DataFrame:
     return df.sort_values([c for c in ["suite", "dataset", "method", "seed"] if c in df]).reset_index(drop=True)
 
 
-def is_trivial(df: pd.DataFrame) -> pd.Series:
-    """Rows of a trivial baseline, by registry name: ``abs-corr(edges_per_node=2.0)`` is one too."""
-    names = df["method_name"] if "method_name" in df else df["method"]
-    return names.fillna(df["method"]).isin(TRIVIAL_METHODS)
-
-
 def reads_simulator(jobs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Per group of ``keys``, on successful observational linear-Gaussian jobs (the CPDAG is all such data identify):
     mean orientation of the true edges it leaves undirected, its 95% bootstrap interval over jobs, the edges counted,
@@ -75,11 +66,9 @@ def reads_simulator(jobs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     keep = (jobs["mechanism"] == "linear") & (noise == "gaussian") & obs & (jobs["status"] == "ok")
     rows = []
     for gkey, g in jobs[keep & jobs["orientation_unidentifiable"].notna()].groupby(keys):
-        vals = g["orientation_unidentifiable"].to_numpy(dtype=float)
-        lo, hi = bootstrap_ci(vals)
+        mean, lo, hi = mean_ci(g["orientation_unidentifiable"])
         edges = int(np.nansum(g["n_unidentifiable_edges"].to_numpy(dtype=float)))
-        rows.append([*(gkey if isinstance(gkey, tuple) else (gkey,)), float(np.mean(vals)), lo, hi, edges,
-                     bool(edges >= READS_SIM_MIN_EDGES and not lo <= 0.5 <= hi)])
+        rows.append([*gkey, mean, lo, hi, edges, bool(edges >= READS_SIM_MIN_EDGES and not lo <= 0.5 <= hi)])
     return pd.DataFrame(rows, columns=cols)
 
 

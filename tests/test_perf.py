@@ -1,7 +1,6 @@
 """Each part of `make perf` runs on a tiny setting and writes its columns (the real figures are a
 benchmark, not a test: no timing is asserted)."""
 import numpy as np
-import pandas as pd
 import pytest
 
 from bench import perf
