@@ -36,6 +36,10 @@ test-fast: setup
 
 train: setup
 	$(PY) -m methods.tabscm.train --config methods/tabscm/configs/$(or $(MODEL),tabscm).yaml
+	if grep -q '^gate:' methods/tabscm/configs/$(or $(MODEL),tabscm).yaml; then \
+	  $(PY) -m methods.tabscm.gate --config methods/tabscm/configs/$(or $(MODEL),tabscm).yaml \
+	    --checkpoint methods/tabscm/checkpoints/$(or $(MODEL),tabscm).pt; \
+	fi
 
 perf: setup
 	$(PY) -m bench.perf --out results/perf --timeout $(or $(PERF_TIMEOUT),60)

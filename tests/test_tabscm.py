@@ -9,7 +9,9 @@ torch = pytest.importorskip("torch")
 
 from datasets.generator import SCMSpec, generate  # noqa: E402
 from methods import get_method  # noqa: E402
-from methods.tabscm.infer import CheckpointError, greedy_dag, load_checkpoint, shipped_checkpoint  # noqa: E402
+from methods.tabscm.gate import train_gate  # noqa: E402
+from methods.tabscm.infer import (CheckpointError, essential_scores, greedy_dag, load_checkpoint,  # noqa: E402
+                                  shipped_checkpoint)
 from methods.tabscm.model import (N_PAIR_FEATURES, build_model, n_params, pair_features,  # noqa: E402
                                   regression_features, zscore)
 from methods.tabscm.train import load_config, sample_spec, save_checkpoint, soft_target, train  # noqa: E402
@@ -157,6 +159,20 @@ def test_greedy_dag_on_pairs_keeps_an_edge_split_between_its_directions():
     assert greedy_dag(cyc, 0.5, pairs=True).sum() == 2  # the weakest (last) closing edge is skipped
 
 
+def test_essential_scores_claim_no_direction_the_essential_graph_lacks():
+    P = np.array([[0, .9, .1], [.2, 0, .7], [.05, .3, 0]])
+    chain = greedy_dag(P, 0.5, pairs=True)
+    np.testing.assert_array_equal(chain, [[0, 1, 0], [0, 0, 1], [0, 0, 0]])
+    S, E = essential_scores(P, chain, None)  # observational: the chain's Markov class is all undirected
+    np.testing.assert_allclose(S, [[0, .55, .1], [.55, 0, .5], [.05, .5, 0]])  # non-edges untouched
+    np.testing.assert_array_equal(E, [[0, 1, 0], [1, 0, 1], [0, 1, 0]])
+    mask = np.zeros((6, 3), dtype=bool)
+    mask[:2, 1] = True  # intervening on the middle node orients both edges: the scores stay
+    S, E = essential_scores(P, chain, mask)
+    np.testing.assert_array_equal(S, P)
+    np.testing.assert_array_equal(E, chain)
+
+
 @pytest.mark.slow
 def test_tiny_training_run_logs_and_resumes(tmp_path):
     cfg = _cfg("tabscm")
@@ -175,6 +191,19 @@ def test_tiny_training_run_logs_and_resumes(tmp_path):
     assert [r["step"] for r in rows] == ["0", "2", "3"]
     _, _, meta = load_checkpoint(tmp_path / "tabscm.pt")
     assert meta["step"] == 3 and meta["data_seeds"]["train_first"] >= 10**9
+    # the second stage: a linear-Gaussian gate on the frozen model
+    last = train_gate(cfg, tmp_path / "tabscm.pt", tmp_path / "gated", time_limit_min=5, val_every=2, steps=2)
+    assert 0 <= last["val_gate_accuracy"] <= 1
+    rows = list(csv.DictReader(open(tmp_path / "gated" / "tabscm_gate_log.csv")))
+    assert [r["step"] for r in rows] == ["0", "2", "2"]
+    model, gcfg, gmeta = load_checkpoint(tmp_path / "gated" / "tabscm.pt")
+    assert gcfg["model"]["gate"] and gmeta["gate"]["steps"] == 2 and gmeta["step"] == 3
+    frozen = load_checkpoint(tmp_path / "tabscm.pt")[0].state_dict()
+    assert all(torch.equal(v, frozen[k]) for k, v in model.state_dict().items() if not k.startswith("gate."))
+    ds = generate(SCMSpec(d=6, n=200, expected_degree=2.0, scaling="zscore"), 4)
+    pred = get_method("tabscm", checkpoint=str(tmp_path / "gated" / "tabscm.pt")).fit(ds.observations())
+    pred.validate(6)
+    assert 0 <= pred.info["lingauss_prob"] <= 1 and pred.cpdag == (pred.info["lingauss_prob"] > 0.5)
 
 
 def test_inference_time_d100_n2000():

@@ -75,8 +75,9 @@ def load_checkpoint(path, arch: str | None = None):
 
 
 def predict_proba(model, cfg: dict, X: np.ndarray, mask: np.ndarray | None, seed: int = 0,
-                  max_rows: int | None = None) -> np.ndarray:
-    """Edge probabilities [d, d] (diagonal 0) in one batched forward pass.
+                  max_rows: int | None = None) -> tuple[np.ndarray, float | None]:
+    """Edge probabilities [d, d] (diagonal 0) in one batched forward pass, and the gate's probability
+    that the data are linear-Gaussian (None for a model without a gate).
 
     X [n, d] raw data (z-scored here, per column); mask [n, d] bool or None. Rows beyond
     ``max_rows`` are dropped by a subsample drawn from ``seed``; the pair-grid model's sample
@@ -99,6 +100,7 @@ def predict_proba(model, cfg: dict, X: np.ndarray, mask: np.ndarray | None, seed
     Xz = (X - X.mean(axis=0)) / np.where(sd > 1e-12, sd, 1.0)
     Xt = torch.from_numpy(np.ascontiguousarray(Xz, dtype=np.float32))[None]
     Mt = torch.from_numpy(np.ascontiguousarray(M))[None]
+    gated = cfg["model"]["arch"] != "seed" and bool(cfg["model"].get("gate"))
     with torch.no_grad():
         Xt = zscore(Xt)
         if cfg["model"]["arch"] == "seed":
@@ -106,11 +108,26 @@ def predict_proba(model, cfg: dict, X: np.ndarray, mask: np.ndarray | None, seed
         else:
             m = min(int(cfg["model"].get("sample_rows", 64)), n)
             sidx = torch.from_numpy(np.sort(rng.choice(n, size=m, replace=False)))
-            logits = model(Xt, Mt, Xt[:, sidx], Mt[:, sidx])
+            logits = model(Xt, Mt, Xt[:, sidx], Mt[:, sidx], with_gate=gated)
+            if gated:
+                logits, g = logits
     P = torch.sigmoid(logits[0].double()).numpy()
     P = np.nan_to_num(P, nan=0.0)
     np.fill_diagonal(P, 0.0)
-    return P
+    return P, (float(torch.sigmoid(g[0])) if gated else None)
+
+
+def essential_scores(P: np.ndarray, G: np.ndarray, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """For data the gate calls linear-Gaussian, where only the essential graph is identifiable: the
+    (I-)essential graph E of the predicted DAG ``G`` (target sets from ``mask``), and ``P`` with every
+    pair E leaves undirected given the mean of its two scores both ways (no direction claimed)."""
+    from methods.convert import dag_to_cpdag, dag_to_interventional_cpdag
+
+    sets = [] if mask is None else [np.flatnonzero(r).tolist() for r in np.unique(np.asarray(mask, bool), axis=0)
+                                    if r.any()]
+    E = dag_to_interventional_cpdag(G, sets) if sets else dag_to_cpdag(G)
+    undirected = (E > 0) & (E.T > 0)
+    return np.where(undirected, 0.5 * (P + P.T), P), E
 
 
 def greedy_dag(P: np.ndarray, threshold: float = 0.5, pairs: bool = False) -> np.ndarray:

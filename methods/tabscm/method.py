@@ -50,7 +50,7 @@ class _TabSCM(Method):
     def fit(self, obs) -> Prediction:
         import torch
 
-        from .infer import greedy_dag, load_checkpoint, predict_proba
+        from .infer import essential_scores, greedy_dag, load_checkpoint, predict_proba
 
         path = self.checkpoint_path()
         model, cfg, meta = load_checkpoint(path, arch=self.arch)
@@ -59,24 +59,29 @@ class _TabSCM(Method):
         torch.set_num_threads(1)
         try:
             t0 = time.perf_counter()
-            P = predict_proba(model, cfg, obs.X, obs.interventions, self.seed, self.max_rows)
+            P, lingauss = predict_proba(model, cfg, obs.X, obs.interventions, self.seed, self.max_rows)
             forward_s = time.perf_counter() - t0
         finally:
             torch.set_num_threads(threads)
         G = greedy_dag(P, self.threshold, pairs=bool(cfg.get("loss", {}).get("soft_targets", False)))
+        cpdag = lingauss is not None and lingauss > 0.5  # then direction only where the essential graph has it
+        if cpdag:
+            P, G = essential_scores(P, G, obs.interventions)
         info = self.describe(checkpoint=str(path), checkpoint_step=meta.get("step"),
                              checkpoint_code_version=meta.get("code_version"),
                              rows_used=int(min(obs.n, self.max_rows or obs.n)),
-                             forward_s=round(forward_s, 4),
+                             forward_s=round(forward_s, 4), lingauss_prob=lingauss,
                              prob_mean=float(P[~np.eye(obs.d, dtype=bool)].mean()) if obs.d > 1 else 0.0,
                              prob_std=float(P[~np.eye(obs.d, dtype=bool)].std()) if obs.d > 1 else 0.0)
-        return Prediction(P, G, False, info)
+        return Prediction(P, G, cpdag, info)
 
 
 @register("tabscm")
 class TabSCM(_TabSCM):
     """Pair-grid axial attention over sufficient statistics plus a sample-axis component
-    (methods/tabscm/model.py); loads methods/tabscm/checkpoints/tabscm.pt by default."""
+    (methods/tabscm/model.py); loads methods/tabscm/checkpoints/tabscm.pt by default. Where its gate
+    judges the data linear-Gaussian, it returns the essential graph of its prediction (a CPDAG) and
+    equal scores both ways on the edges that graph leaves undirected."""
 
     arch = "pairgrid"
 

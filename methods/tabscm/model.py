@@ -195,8 +195,11 @@ class SampleAxis(nn.Module):
 class PairGridModel(nn.Module):
     def __init__(self, width: int = 64, heads: int = 4, layers: int = 3, sample_width: int = 32,
                  sample_layers: int = 1, sample_rows: int = 64, prior_edge_prob: float = 0.15,
-                 ridge: float = 1e-2, **_):
+                 ridge: float = 1e-2, gate: bool = False, **_):
         super().__init__()
+        # the linear-Gaussian gate: trained after the rest, on its frozen features (methods/tabscm/gate.py)
+        self.gate = nn.Sequential(nn.LayerNorm(2 * width), nn.Linear(2 * width, width), nn.GELU(),
+                                  nn.Linear(width, 1)) if gate else None
         self.ridge, self.sample_rows = ridge, sample_rows
         self.embed = nn.Sequential(nn.Linear(N_PAIR_FEATURES, width), nn.GELU(), nn.Linear(width, width))
         self.sample = SampleAxis(sample_width, 2, sample_layers, 2 * width) if sample_layers > 0 else None
@@ -207,9 +210,11 @@ class PairGridModel(nn.Module):
         p = min(max(prior_edge_prob, 1e-4), 1 - 1e-4)
         nn.init.constant_(self.head[-1].bias, math.log(p / (1 - p)))
 
-    def forward(self, X, M, Xs=None, Ms=None):
+    def forward(self, X, M, Xs=None, Ms=None, with_gate: bool = False):
         """X, M: [B, n, d] (z-scored, mask). Xs, Ms: [B, m, d] row subsample for the sample axis
-        (default: the first ``sample_rows`` rows). Returns edge logits [B, d, d]."""
+        (default: the first ``sample_rows`` rows). Returns edge logits [B, d, d]; with ``with_gate``
+        also the gate's logit [B]: are these data linear-Gaussian (direction identifiable only up to the
+        essential graph)?"""
         h = self.embed(pair_features(X, M, self.ridge))
         if self.sample is not None:
             if Xs is None:
@@ -219,7 +224,12 @@ class PairGridModel(nn.Module):
             h = h + a[:, :, None, :] + b[:, None, :, :]
         for layer in self.layers:
             h = layer(h)
-        return self.head(torch.cat([h, h.transpose(1, 2)], dim=-1)).squeeze(-1)
+        pair = torch.cat([h, h.transpose(1, 2)], dim=-1)
+        logits = self.head(pair).squeeze(-1)
+        if not with_gate:
+            return logits
+        pooled = torch.cat([h.mean(dim=(1, 2)), h.amax(dim=(1, 2))], dim=-1)     # [B, 2w]
+        return logits, self.gate(pooled).squeeze(-1)
 
 
 # ------------------------------------------------------------------ seed (tabscm-seed)

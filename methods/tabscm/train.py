@@ -2,6 +2,9 @@
 
     python -m methods.tabscm.train --config methods/tabscm/configs/tabscm.yaml [--out DIR] [--steps N] [--resume]
 
+A config with a ``gate`` section has a second stage (``methods/tabscm/gate.py``) that
+``make train`` runs on the model written here; it replaces ``<out>/<name>.pt``.
+
 Training data are drawn fresh every step from ``datasets.generator.generate`` with seeds
 ``>= datasets.suites.TRAINING_SEED_BASE`` (suites stay below it). Within that range:
 training seeds ``TRAIN_BASE + k`` (k = running dataset count), the fixed validation set
@@ -107,6 +110,14 @@ def sample_spec(rng: np.random.Generator, data: dict, d: int | None = None, n: i
                    max_rows=max(2000, n), **{"graph": "er", "mechanism": mech, **dens, **extra})
 
 
+def lingauss(ds) -> bool:
+    """Every node linear with homoscedastic Gaussian noise: data that identify the graph only up to
+    its (I-)essential graph."""
+    meta = ds.meta
+    return set(meta["node_mechanisms"]) == {"linear"} and meta["noise"] == "gaussian" \
+        and not meta["generator"]["heteroscedastic"]
+
+
 def soft_target(ds) -> np.ndarray:
     """What the data can say about each edge: 1 for i -> j, 0.5 both ways for an edge that no
     data of this kind can orient, 0 otherwise.
@@ -119,8 +130,7 @@ def soft_target(ds) -> np.ndarray:
     from methods.convert import dag_to_cpdag, dag_to_interventional_cpdag
 
     A = ds.graph.astype(np.float32)
-    meta = ds.meta
-    if set(meta["node_mechanisms"]) != {"linear"} or meta["noise"] != "gaussian" or meta["generator"]["heteroscedastic"]:
+    if not lingauss(ds):
         return A
     if ds.interventions is None:
         E = dag_to_cpdag(ds.graph)
@@ -132,13 +142,13 @@ def soft_target(ds) -> np.ndarray:
 
 
 def draw(seed: int, data: dict, d: int | None = None, n: int | None = None, soft: bool = False):
-    """(X [n, d], mask [n, d] float, target [d, d], DAG [d, d]) for one seed; the target is the
-    DAG, or with ``soft`` what the data can identify of it (``soft_target``)."""
+    """(X [n, d], mask [n, d] float, target [d, d], DAG [d, d], linear-Gaussian flag) for one seed;
+    the target is the DAG, or with ``soft`` what the data can identify of it (``soft_target``)."""
     spec = sample_spec(np.random.default_rng([seed, 7]), data, d, n)
     ds = generate(spec, seed)
     M = ds.interventions if ds.interventions is not None else np.zeros(ds.X.shape, dtype=bool)
     A = ds.graph.astype(np.float32)
-    return ds.X.astype(np.float32), M.astype(np.float32), soft_target(ds) if soft else A, A
+    return ds.X.astype(np.float32), M.astype(np.float32), soft_target(ds) if soft else A, A, float(lingauss(ds))
 
 
 def subsample_rows(X, M, rows: int | None, rng: np.random.Generator):
@@ -148,8 +158,9 @@ def subsample_rows(X, M, rows: int | None, rng: np.random.Generator):
     return X[idx], M[idx]
 
 
-def make_batch(step: int, micro: int, cfg: dict):
-    """B datasets sharing one d and n (so they stack), seeds fixed by (step, micro)."""
+def make_batch(step: int, micro: int, cfg: dict, flags: bool = False):
+    """B datasets sharing one d and n (so they stack), seeds fixed by (step, micro): (X, M, target),
+    and with ``flags`` their linear-Gaussian flags [B]."""
     import torch
 
     data, opt = cfg["data"], cfg["optim"]
@@ -160,12 +171,13 @@ def make_batch(step: int, micro: int, cfg: dict):
     first = TRAIN_BASE + (step * opt.get("accum", 1) + micro) * B
     if first + B >= TRAIN_SEED_LIMIT:
         raise RuntimeError("training ran out of its seed block")
-    Xs, Ms, As = [], [], []
+    Xs, Ms, As, Fs = [], [], [], []
     for k in range(B):
-        X, M, A, _ = draw(first + k, data, d, n, cfg["loss"].get("soft_targets", False))
+        X, M, A, _, lg = draw(first + k, data, d, n, cfg["loss"].get("soft_targets", False))
         X, M = subsample_rows(X, M, data.get("train_rows"), rng)
-        Xs.append(X), Ms.append(M), As.append(A)
-    return (torch.from_numpy(np.stack(Xs)), torch.from_numpy(np.stack(Ms)), torch.from_numpy(np.stack(As)))
+        Xs.append(X), Ms.append(M), As.append(A), Fs.append(lg)
+    out = (torch.from_numpy(np.stack(Xs)), torch.from_numpy(np.stack(Ms)), torch.from_numpy(np.stack(As)))
+    return (*out, torch.tensor(Fs)) if flags else out
 
 
 def validation_set(cfg: dict):
@@ -224,7 +236,7 @@ def evaluate_val(model, val, cfg, device) -> tuple[dict, np.ndarray]:
     rows, all_p, all_l = [], [], []
     infer_rows = cfg["data"].get("train_rows")
     with torch.no_grad():
-        for k, (X, M, T, A) in enumerate(val):
+        for k, (X, M, T, A, _) in enumerate(val):
             Xr, Mr = subsample_rows(X, M, infer_rows, np.random.default_rng(k))
             logits, aux = forward(model, torch.from_numpy(Xr)[None].to(device),
                                   torch.from_numpy(Mr)[None].to(device), cfg)
