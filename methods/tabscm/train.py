@@ -61,6 +61,7 @@ def load_config(path) -> dict:
 # ------------------------------------------------------------------ data
 
 def _int_range(rng: np.random.Generator, lo_hi, log: bool) -> int:
+    """An integer in [lo, hi], uniform or (``log``) log-uniform."""
     lo, hi = int(lo_hi[0]), int(lo_hi[1])
     if not log:
         return int(rng.integers(lo, hi + 1))
@@ -75,8 +76,8 @@ def _pick(rng: np.random.Generator, value):
 def sample_spec(rng: np.random.Generator, data: dict, d: int | None = None, n: int | None = None) -> SCMSpec:
     """One training/validation spec from the training distribution (the config's ``data``).
 
-    Keys a config leaves out keep the first TabSCM's distribution and draw nothing, so
-    ``tabscm-seed``'s config draws the same specs as before they were added."""
+    Keys a config leaves out keep the first TabSCM's distribution, and the draws for the keys
+    added since come after the original ones, so ``tabscm-seed``'s config gives the same specs."""
     d = d if d is not None else _int_range(rng, data["d"], data.get("d_log", False))
     n = n if n is not None else _int_range(rng, data["n"], data.get("n_log", False))
     dens = {}
