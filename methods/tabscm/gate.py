@@ -24,21 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .train import TRAIN_BASE, code_version, load_config, make_batch, save_checkpoint, validation_set
+from .train import TRAIN_BASE, code_version, forward, load_config, make_batch, save_checkpoint, validation_set
 
 GATE_FIELDS = ["step", "wall_s", "loss", "val_gate_auroc", "val_gate_accuracy", "val_orient_compelled",
                "val_orient_unidentifiable"]
-
-
-def _forward(model, X, M, cfg, rng):
-    import torch
-
-    from .model import zscore
-
-    X = zscore(X)
-    m = min(cfg["model"].get("sample_rows", 64), X.shape[1])
-    idx = torch.arange(m) if rng is None else torch.from_numpy(np.sort(rng.choice(X.shape[1], size=m, replace=False)))
-    return model(X, M, X[:, idx], M[:, idx], with_gate=True)
 
 
 def evaluate_gate(model, val, cfg) -> dict:
@@ -52,7 +41,7 @@ def evaluate_gate(model, val, cfg) -> dict:
     flags, probs, right = [], [], {"compelled": [], "unidentifiable": []}
     with torch.no_grad():
         for X, M, T, A, lg in val:
-            logits, g = _forward(model, torch.from_numpy(X)[None], torch.from_numpy(M)[None], cfg, None)
+            logits, g = forward(model, torch.from_numpy(X)[None], torch.from_numpy(M)[None], cfg, with_gate=True)
             P, q = torch.sigmoid(logits[0]).double().numpy(), float(torch.sigmoid(g[0]))
             np.fill_diagonal(P, 0.0)
             if q > 0.5:
@@ -106,7 +95,7 @@ def train_gate(cfg: dict, checkpoint: Path, out: Path, time_limit_min: float, lr
     while time.time() - t0 < 60 * time_limit_min and (steps is None or step < steps):
         X, M, _, flags = make_batch(first_step + step, 0, cfg, flags=True)  # seeds after the first stage's
         rng = np.random.default_rng([TRAIN_BASE, first_step + step, 0, 1])
-        _, g = _forward(model, X, M, cfg, rng)
+        _, g = forward(model, X, M, cfg, rng, with_gate=True)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(g, flags.to(g.dtype))
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -189,8 +189,9 @@ def validation_set(cfg: dict):
 
 # ------------------------------------------------------------------ model plumbing
 
-def forward(model, X, M, cfg, rng=None):
-    """Edge logits [B, d, d] and (for the seed arch) intervention logits [B, d]."""
+def forward(model, X, M, cfg, rng=None, with_gate: bool = False):
+    """Edge logits [B, d, d] and (for the seed arch) intervention logits [B, d], or with
+    ``with_gate`` (pair-grid arch) the gate's logits [B] in their place."""
     import torch
 
     from .model import zscore
@@ -205,6 +206,8 @@ def forward(model, X, M, cfg, rng=None):
         idx = torch.arange(min(m, n))
     else:
         idx = torch.from_numpy(np.sort(rng.choice(n, size=min(m, n), replace=False)))
+    if with_gate:
+        return model(X, M, X[:, idx], M[:, idx], with_gate=True)
     return model(X, M, X[:, idx], M[:, idx]), None
 
 
