@@ -9,16 +9,10 @@ from functools import lru_cache
 import numpy as np
 
 from datasets.base import Dataset
+from methods.convert import intervention_targets
 
 from .diagnostics import failure_flags, job_flags
 from .metrics import essential_graph, evaluate
-
-
-def intervention_targets(mask: np.ndarray | None) -> list[list[int]] | None:
-    """The sets of variables intervened on together in some row (None: observational data)."""
-    if mask is None or not np.asarray(mask).any():
-        return None
-    return [[int(j) for j in np.flatnonzero(r)] for r in np.unique(np.asarray(mask, dtype=bool), axis=0) if r.any()]
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,20 @@ def dag_to_interventional_cpdag(A: np.ndarray, targets) -> np.ndarray:
     return _pdag_to_adjacency(pdag, A.shape[0])
 
 
+def intervention_targets(mask) -> list[list[int]]:
+    """The sets of variables intervened on together in some row of a mask [n, d] (none: observational data)."""
+    if mask is None:
+        return []
+    return [np.flatnonzero(r).tolist() for r in np.unique(np.asarray(mask, dtype=bool), axis=0) if r.any()]
+
+
+def dag_to_essential_graph(A: np.ndarray, mask=None) -> np.ndarray:
+    """What data with intervention ``mask`` identify of a DAG: its CPDAG, or with interventions its
+    I-essential graph for the mask's target sets."""
+    targets = intervention_targets(mask)
+    return dag_to_interventional_cpdag(A, targets) if targets else dag_to_cpdag(A)
+
+
 def dag_to_cpdag_causallearn(A: np.ndarray) -> np.ndarray:
     """The CPDAG of a DAG via causal-learn's dag2cpdag: the reference the tests and the
     performance comparison use (seconds on a dense d = 100 DAG)."""

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from methods.convert import (causallearn_edge_counts, dag_to_cpdag, dag_to_cpdag_causallearn,
-                             dag_to_interventional_cpdag, from_causallearn, to_gadjid)
+                             dag_to_essential_graph, dag_to_interventional_cpdag, from_causallearn,
+                             intervention_targets, to_gadjid)
 
 
 def random_dag(rng, d, p):
@@ -137,6 +138,18 @@ def test_interventional_cpdag_matches_brute_force_definition():
                    for _ in range(int(rng.integers(0, 3)))]
         assert (dag_to_interventional_cpdag(A, targets) == brute_force_essential_graph(A, targets)).all(), (A, targets)
         checked += 1
+
+
+def test_essential_graph_from_a_mask():
+    chain = np.array([[0, 1, 0], [0, 0, 1], [0, 0, 0]], dtype=np.int8)  # 0 -> 1 -> 2
+    mask = np.zeros((6, 3), dtype=bool)
+    assert intervention_targets(None) == intervention_targets(mask) == []
+    np.testing.assert_array_equal(dag_to_essential_graph(chain, mask), chain | chain.T)  # observational: undirected
+    mask[:2, 1], mask[2, [0, 2]] = True, True  # rows setting {1} and rows setting {0, 2} together
+    assert sorted(intervention_targets(mask)) == [[0, 2], [1]]
+    np.testing.assert_array_equal(dag_to_essential_graph(chain, mask), chain)  # each edge has one end in {1}
+    np.testing.assert_array_equal(dag_to_essential_graph(chain, mask),
+                                  dag_to_interventional_cpdag(chain, [[1], [0, 2]]))
 
 
 def test_gadjid_encoding_marks_undirected_once():

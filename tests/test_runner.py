@@ -170,7 +170,7 @@ def test_stored_metrics_are_those_of_the_stored_prediction(tmp_path):
 
     assert run(tmp_path, "pc,abs-corr,varsort", "quick", "--seeds", "1") == 0
     from bench.metrics import essential_graph
-    from bench.scoring import intervention_targets
+    from methods.convert import intervention_targets
 
     quick = {ds.name: ds for ds in datasets.load_suite("quick")}
     truths = {name: ds.graph for name, ds in quick.items()}

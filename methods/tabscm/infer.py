@@ -121,11 +121,9 @@ def essential_scores(P: np.ndarray, G: np.ndarray, mask: np.ndarray | None) -> t
     """For data the gate calls linear-Gaussian, where only the essential graph is identifiable: the
     (I-)essential graph E of the predicted DAG ``G`` (target sets from ``mask``), and ``P`` with every
     pair E leaves undirected given the mean of its two scores both ways (no direction claimed)."""
-    from methods.convert import dag_to_cpdag, dag_to_interventional_cpdag
+    from methods.convert import dag_to_essential_graph
 
-    sets = [] if mask is None else [np.flatnonzero(r).tolist() for r in np.unique(np.asarray(mask, bool), axis=0)
-                                    if r.any()]
-    E = dag_to_interventional_cpdag(G, sets) if sets else dag_to_cpdag(G)
+    E = dag_to_essential_graph(G, mask)
     undirected = (E > 0) & (E.T > 0)
     return np.where(undirected, 0.5 * (P + P.T), P), E
 

@@ -10,16 +10,19 @@ gone before any column sees another: this is the reproduction of the failure, no
 
 ``arch: pairgrid`` (method ``tabscm``) is the model that works:
 
-- a d x d grid of pair sufficient statistics (correlation, ridge partial correlation, R^2 of
-  each node, both regression coefficients, a few nonlinear moments, and intervention
-  features from the mask: how x_j's mean and spread move in rows where i was set) embedded by
-  a small MLP,
+- a d x d grid of pair sufficient statistics (correlation, ridge partial correlation and their
+  rank versions, R^2 of each node, both regression coefficients, a few nonlinear moments, a
+  cubic regression of each variable on the other both ways (its R^2, and how its squared
+  residual moves with the regressor: the additive-noise cue), and intervention features from
+  the mask: how x_j's mean and spread move in rows where i was set) embedded by a small MLP,
 - a sample-axis component: cells (value, mask) of a row subsample pass through attention
   alternating across variables and across samples, then are pooled over samples to one
   vector per variable that is added to that variable's row and column of the grid,
 - axial attention along the rows and the columns of the grid, with (i, j) and (j, i) mixed
   after every layer,
-- an edge head on [h_ij, h_ji] (so it can tell i -> j from j -> i), bias at the prior log-odds.
+- an edge head on [h_ij, h_ji] (so it can tell i -> j from j -> i), bias at the prior log-odds,
+- and a gate (``gate.py``, trained second with the rest frozen): one logit per dataset that the
+  data are linear-Gaussian, where only the (I-)essential graph can be identified.
 
 Shapes: X [B, n, d] float (z-scored per column), M [B, n, d] float in {0, 1}; logits [B, d, d].
 """

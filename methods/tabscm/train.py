@@ -128,17 +128,12 @@ def soft_target(ds) -> np.ndarray:
     Bühlmann 2012; soft interventions give the same class when observational rows are present).
     Any nonlinear node or non-Gaussian noise makes the direction identifiable in principle, so
     there the target is the DAG itself."""
-    from methods.convert import dag_to_cpdag, dag_to_interventional_cpdag
+    from methods.convert import dag_to_essential_graph
 
     A = ds.graph.astype(np.float32)
     if not lingauss(ds):
         return A
-    if ds.interventions is None:
-        E = dag_to_cpdag(ds.graph)
-    else:
-        sets = [np.flatnonzero(r).tolist() for r in np.unique(ds.interventions, axis=0) if r.any()]
-        E = dag_to_interventional_cpdag(ds.graph, sets)
-    E = E.astype(np.float32)
+    E = dag_to_essential_graph(ds.graph, ds.interventions).astype(np.float32)
     return np.where((E > 0) & (E.T > 0), 0.5, E).astype(np.float32)
 
 
