@@ -88,10 +88,16 @@ def warm(names: list[str], memory_gb: float | None = None) -> dict[str, str]:
 
 
 def _as_server() -> None:
-    """The job server's start: one thread per pool, each method warmed, the heap frozen."""
+    """The job server's start: stdio to /dev/null, one thread per pool, each method warmed, the heap frozen."""
     import ctypes
     import gc
     names, memory_gb = json.loads(os.environ[WARM_ENV])
+    # A job's process inherits the server's stdout and stderr until it opens its own output file; what it prints
+    # before that (say, after a Ctrl-C removed that file's folder) must not follow the run's last line.
+    null = os.open(os.devnull, os.O_WRONLY)
+    for stream in (1, 2):
+        os.dup2(null, stream)
+    os.close(null)
     prctl = getattr(ctypes.CDLL(None), "prctl", None)
     try:
         with contextlib.suppress(Exception):  # the server must start whatever happens: cold jobs are slower, not wrong

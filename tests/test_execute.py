@@ -91,6 +91,16 @@ def test_a_jobs_output_is_captured_in_its_file(tmp_path, capfd):
     assert "still going" not in capfd.readouterr().out
 
 
+def test_a_job_process_prints_nothing_on_the_runs_terminal_before_its_capture():
+    """Until a job's process has its output file it would write to the run's stderr; a Ctrl-C removes that
+    file's folder under it, and its traceback would follow the run's last line. The job server's stdio is
+    /dev/null, so nothing a job's process prints before its capture reaches the run."""
+    code = ("import os; from bench.execute import job_server; p = job_server().Process(target=os.write, "
+            "args=(2, b'printed before its capture')); p.start(); p.join(); print(p.exitcode)")
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.stdout.strip() == "0" and "before its capture" not in res.stderr, res.stderr
+
+
 def test_every_job_runs_in_a_fresh_process_of_its_own(tmp_path):
     """No two jobs share a process, and no job sees another's fit (only the server's warm-up)."""
     import datasets
