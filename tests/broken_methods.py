@@ -132,15 +132,18 @@ _FITS_IN_THIS_PROCESS = []
 
 class LeavesChild(Method):
     """Starts a child process that sleeps on (its pid in info), then returns: the child must end
-    with the job."""
+    with the job. ``tag``, if given, is the child's last argument, so that a test finds its own."""
 
-    def __init__(self, sleep: float = 0.0):
+    def __init__(self, sleep: float = 0.0, tag: str = ""):
         self.sleep = sleep
+        self.tag = tag
 
     def fit(self, obs):
         import subprocess
+        import sys
 
-        child = subprocess.Popen(["sleep", "300"])
+        child = subprocess.Popen(["sleep", "300"] if not self.tag else
+                                 [sys.executable, "-c", "import time; time.sleep(300)", self.tag])
         time.sleep(self.sleep)
         return Prediction.from_graph(np.zeros((obs.d, obs.d)), info=self.describe(child=child.pid))
 
