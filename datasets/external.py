@@ -16,6 +16,7 @@ import numpy as np
 
 from .base import Dataset
 from .cache import cached
+from .generator import _standardize
 from .registry import DatasetRef, register_suite
 from .suites import SUITE_SEED_BASE
 
@@ -35,8 +36,7 @@ def _simulate(d: int, n_edges: int, n: int, seed: int) -> tuple[np.ndarray, np.n
             X = IIDSimulation(W=W, n=n, method="linear", sem_type="gauss").X
     finally:
         np.random.set_state(state)
-    X = (X - X.mean(axis=0)) / X.std(axis=0)
-    return X, (np.asarray(W) != 0).astype(np.int8)
+    return _standardize(X), (np.asarray(W) != 0).astype(np.int8)
 
 
 @register_suite("gcastle-linear", "another simulator: 10 linear-Gaussian ER graphs from gcastle's IIDSimulation, "
