@@ -36,7 +36,7 @@ def evaluate_gate(model, val, cfg) -> dict:
     import torch
     from sklearn.metrics import roc_auc_score
 
-    from .infer import essential_scores, greedy_dag
+    from .infer import decide
 
     flags, probs, right = [], [], {"compelled": [], "unidentifiable": []}
     with torch.no_grad():
@@ -44,8 +44,7 @@ def evaluate_gate(model, val, cfg) -> dict:
             logits, g = forward(model, torch.from_numpy(X)[None], torch.from_numpy(M)[None], cfg, with_gate=True)
             P, q = torch.sigmoid(logits[0]).double().numpy(), float(torch.sigmoid(g[0]))
             np.fill_diagonal(P, 0.0)
-            if q > 0.5:
-                P, _ = essential_scores(P, greedy_dag(P, 0.5, pairs=True), M if M.any() else None)
+            P, _, _ = decide(P, q, M, cfg)
             ok = (P > P.T) + 0.5 * (P == P.T)
             right["compelled"] += ok[(A > 0) & (T == 1)].tolist()
             right["unidentifiable"] += ok[(A > 0) & (T == 0.5)].tolist()

@@ -100,7 +100,7 @@ def predict_proba(model, cfg: dict, X: np.ndarray, mask: np.ndarray | None, seed
     Xz = (X - X.mean(axis=0)) / np.where(sd > 1e-12, sd, 1.0)
     Xt = torch.from_numpy(np.ascontiguousarray(Xz, dtype=np.float32))[None]
     Mt = torch.from_numpy(np.ascontiguousarray(M))[None]
-    gated = cfg["model"]["arch"] != "seed" and bool(cfg["model"].get("gate"))
+    gated = getattr(model, "gate", None) is not None
     with torch.no_grad():
         Xt = zscore(Xt)
         if cfg["model"]["arch"] == "seed":
@@ -155,3 +155,14 @@ def greedy_dag(P: np.ndarray, threshold: float = 0.5, pairs: bool = False) -> np
         G[i, j] = 1
         reach |= reach[:, [i]] & reach[[j], :]
     return G
+
+
+def decide(P: np.ndarray, lingauss: float | None, mask: np.ndarray | None, cfg: dict,
+           threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The model's answer from its edge probabilities: (scores, graph, cpdag). A greedy DAG (on pairs for a
+    model trained on soft targets); where the gate calls the data linear-Gaussian (``lingauss`` > 0.5), that
+    DAG's essential graph, a CPDAG, with ``essential_scores``."""
+    G = greedy_dag(P, threshold, pairs=bool(cfg.get("loss", {}).get("soft_targets", False)))
+    if lingauss is None or lingauss <= 0.5:
+        return P, G, False
+    return (*essential_scores(P, G, mask), True)

@@ -50,7 +50,7 @@ class _TabSCM(Method):
     def fit(self, obs) -> Prediction:
         import torch
 
-        from .infer import essential_scores, greedy_dag, load_checkpoint, predict_proba
+        from .infer import decide, load_checkpoint, predict_proba
 
         path = self.checkpoint_path()
         model, cfg, meta = load_checkpoint(path, arch=self.arch)
@@ -63,10 +63,7 @@ class _TabSCM(Method):
             forward_s = time.perf_counter() - t0
         finally:
             torch.set_num_threads(threads)
-        G = greedy_dag(P, self.threshold, pairs=bool(cfg.get("loss", {}).get("soft_targets", False)))
-        cpdag = lingauss is not None and lingauss > 0.5  # then direction only where the essential graph has it
-        if cpdag:
-            P, G = essential_scores(P, G, obs.interventions)
+        P, G, cpdag = decide(P, lingauss, obs.interventions, cfg, self.threshold)
         info = self.describe(checkpoint=str(path), checkpoint_step=meta.get("step"),
                              checkpoint_code_version=meta.get("code_version"),
                              rows_used=int(min(obs.n, self.max_rows or obs.n)),
