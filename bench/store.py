@@ -5,12 +5,11 @@ time writes to a folder: ``folder_lock`` holds an advisory lock the kernel drops
 import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-FILE_MODE = 0o644
+from .atomic import FILE_MODE, write_atomic
 
 
 class FolderBusy(RuntimeError):
@@ -21,20 +20,6 @@ def jobs_dir(out: str | Path) -> Path:
     return Path(out) / "jobs"
 
 
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _jsonable(o):
     return o.item() if isinstance(o, np.generic) else o.tolist() if isinstance(o, np.ndarray) else str(o)
 
@@ -43,9 +28,9 @@ def write_result(out: str | Path, record: dict, arrays: dict[str, np.ndarray] | 
     d = jobs_dir(out)
     d.mkdir(parents=True, exist_ok=True)
     if arrays:
-        _atomic_write(d / f"{record['key']}.npz", lambda f: np.savez_compressed(f, **arrays))
+        write_atomic(d / f"{record['key']}.npz", lambda f: np.savez_compressed(f, **arrays))
     body = json.dumps(record, indent=1, sort_keys=True, default=_jsonable).encode()
-    _atomic_write(path := d / f"{record['key']}.json", lambda f: f.write(body))
+    write_atomic(path := d / f"{record['key']}.json", lambda f: f.write(body))
     return path
 
 
@@ -83,7 +68,7 @@ def append_run(out: str | Path, run: dict) -> None:
         runs = json.loads(path.read_text())
         runs = runs if isinstance(runs, list) else [runs]  # a folder from before kept one run only
     runs.append(run)
-    _atomic_write(path, lambda f: f.write(json.dumps(runs, indent=1).encode()))
+    write_atomic(path, lambda f: f.write(json.dumps(runs, indent=1).encode()))
 
 
 @contextlib.contextmanager
