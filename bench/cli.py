@@ -51,12 +51,32 @@ RUN_SCHEMA = {
 }
 
 
+def _unique_key_loader():
+    """yaml's SafeLoader refusing a key given twice in one mapping (it would keep the last silently)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise ValueError(f"key {key!r} is given twice (lines {seen[key]} and {line})")
+                seen[key] = line
+            return super().construct_mapping(node, deep)
+    return Loader
+
+
 def read_run_file(path: str) -> dict:
     """A YAML run file checked against ``RUN_SCHEMA``; ValueError (one line: the file, the field, what it must be)."""
     import yaml
     try:
-        loaded = yaml.safe_load(Path(path).read_text())
-    except (OSError, yaml.YAMLError) as e:
+        loaded = yaml.load(Path(path).read_bytes().decode("utf-8"), Loader=_unique_key_loader())
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: cannot read run file: not UTF-8 text (byte {e.object[e.start]:#04x} at "
+                         f"offset {e.start})") from None
+    except (OSError, ValueError, yaml.YAMLError) as e:
         raise ValueError(f"{path}: cannot read run file: {str(e).splitlines()[0]}") from None
     if not isinstance(loaded, (dict, type(None))):
         raise ValueError(f"{path}: a run file is a mapping of fields (suite: ..., methods: ...), "
@@ -94,7 +114,7 @@ def cmd_run(args) -> int:
     import datasets
     import methods
     from .jobs import build_jobs, split_methods
-    from .runner import run_jobs
+    from .runner import CannotWrite, run_jobs
     from .store import FolderBusy, finished_keys
     opts = _run_options(args)
     names = methods.list_methods() if opts["methods"] in ("all", None) else split_methods(str(opts["methods"]))
@@ -112,17 +132,24 @@ def cmd_run(args) -> int:
     except (KeyboardInterrupt, Interrupted) as e:
         e.args = (f"{len(finished_keys(out))} finished jobs are kept in {out}; rerun the same command to resume",)
         raise
-    except FolderBusy as e:
+    except (FolderBusy, CannotWrite) as e:
         raise ValueError(str(e)) from None
     except OSError as e:
-        raise ValueError(f"{out}: cannot write results ({e.strerror or e}); finished jobs are kept") from None
+        kept = len(finished_keys(out))
+        raise ValueError(f"{out}: cannot write results ({e.strerror or e})" + (
+            f"; {kept} finished jobs are kept, rerun the same command to resume" if kept else "")) from None
     print("jobs: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v), file=sys.stderr)
     return _build_outputs(out)
 
 
 def _build_outputs(out) -> int:
     from .report import build_outputs
-    print(f"wrote {', '.join(str(p) for p in build_outputs(out))}", file=sys.stderr)
+    try:
+        wrote = build_outputs(out)
+    except OSError as e:  # each output is replaced whole (bench.atomic): what was there stays
+        raise ValueError(f"{out}: cannot write the report ({e.strerror or e}); the previous outputs are "
+                         "left as they were") from None
+    print(f"wrote {', '.join(str(p) for p in wrote)}", file=sys.stderr)
     return 0
 
 

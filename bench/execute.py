@@ -1,7 +1,8 @@
 """Run one job in a process of its own, so a crash, a hang or runaway memory cannot take the run down, then
 score it where it ran. Each worker has one job server: a clean, single-threaded forkserver with the run's
 libraries imported and methods warmed up (``bench.warmup``), so a forked job inherits no thread's lock. A job
-leads its own process group (``bench.processes``), killed past its time budget or memory cap."""
+runs under a supervisor (``bench.processes``) that ends its whole tree when it ends, when it is killed past its time
+budget or memory cap, or when this worker dies."""
 
 import contextlib
 import json
@@ -10,19 +11,20 @@ import platform
 import resource
 import socket
 import tempfile
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from .jobs import Job, git_commit
 from .predict import load_result, predict, save_result
-from .processes import die_with_parent, start_group, watch
+from .processes import SERVER_PARENT_ENV, die_with_parent, me, supervise, watch
 from .scoring import score_record
 
 LIBRARIES = ["numpy", "scipy", "scikit-learn", "torch", "causal-learn", "gcastle", "gadjid", "CausalDisco",
              "dagma", "gies", "lingam", "graphical-models", "joblib", "pandas", "networkx"]
 DEFAULT_MEMORY_GB = 8.0
+JOB_DIR_PREFIX = "tabscm-job-"  # + the worker's pid: a folder whose worker is gone is removed by the next run
 OUTPUT_TAIL = 4000  # characters of a job's captured output kept in its record
 # What every job imports; loky's start method is known to multiprocessing only once loky is imported.
-BASE_PRELOAD = ("bench.predict", "bench.processes", "methods", "datasets", "joblib.externals.loky")
+BASE_PRELOAD = ("bench.tether", "bench.predict", "bench.processes", "methods", "datasets", "joblib.externals.loky")
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +50,8 @@ def job_server(methods: tuple[str, ...] = (), memory_gb: float | None = DEFAULT_
             preload |= set(method_class(name).preload)
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload([*BASE_PRELOAD, *sorted(preload), "bench.warmup"])
-    env = {WARM_ENV: json.dumps([sorted(set(methods)), memory_gb]), **{k: "1" for k in THREAD_ENV}}
+    env = {WARM_ENV: json.dumps([sorted(set(methods)), memory_gb]), **{k: "1" for k in THREAD_ENV},
+           SERVER_PARENT_ENV: "%d:%s" % me()}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
@@ -60,12 +63,31 @@ def job_server(methods: tuple[str, ...] = (), memory_gb: float | None = DEFAULT_
     return ctx
 
 
-def _job_process(job: Job, path: str, output: str) -> None:
-    """A job's process: a group of its own, its output to a file, its result to ``path``."""
+def remove_orphaned_job_dirs() -> None:
+    """Remove the job folders (in the temporary folder) of workers that are gone: killed with their driver,
+    they could not remove their own."""
+    import shutil
+    from pathlib import Path
+    if not os.path.isdir("/proc/self"):  # no way to tell a live worker here
+        return
+    for folder in Path(tempfile.gettempdir()).glob(f"{JOB_DIR_PREFIX}*-*"):
+        pid = folder.name[len(JOB_DIR_PREFIX):].split("-")[0]
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _job_process(job: Job, path: str, output: str, worker: tuple[int, int | None]) -> None:
+    """A job's supervisor, tied to ``worker``: it runs the job in a child and ends what the job leaves behind; if
+    the worker dies first, it ends the job and removes the job's folder (nobody else would)."""
+    import shutil
+    supervise(partial(_job, job, path, output), worker,
+              on_orphaned=partial(shutil.rmtree, os.path.dirname(path), ignore_errors=True))
+
+
+def _job(job: Job, path: str, output: str) -> None:
+    """A job's process: its output to a file, its result to ``path``."""
     import faulthandler
     faulthandler.disable()  # a crash is reported as a status, not as a dump on the run's stderr
-    die_with_parent()
-    start_group()
     fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     for stream in (1, 2):  # the fds themselves: a library's C code and a method's children too
         os.dup2(fd, stream)
@@ -84,10 +106,10 @@ def run_job(job: Job, memory_gb: float | None = DEFAULT_MEMORY_GB, methods: tupl
     if die_with_driver:
         die_with_parent()
     ctx = job_server(tuple(methods), memory_gb)  # the first call starts it: not the job's time
-    with tempfile.TemporaryDirectory(prefix="tabscm-job-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{JOB_DIR_PREFIX}{os.getpid()}-") as tmp:
         path, output = os.path.join(tmp, "result.npz"), os.path.join(tmp, "output.txt")
         started = time.time()
-        proc = ctx.Process(target=_job_process, args=(job, path, output), daemon=False)
+        proc = ctx.Process(target=_job_process, args=(job, path, output, me()), daemon=False)
         proc.start()
         status, why, runtime = watch(proc.pid, lambda t: proc.join(t) or proc.exitcode is not None,
                                      job.budget_s, memory_gb)

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .atomic import write_atomic
 from .jobs import build_jobs
 from .runner import run_jobs
 from .store import load_records
@@ -128,7 +129,8 @@ def plot(df: pd.DataFrame, out: Path) -> None:
             ax.plot(m["x"], m["runtime_s"].clip(lower=1e-4), marker="o", label=method)
         ax.set(xscale="log", yscale="log", xlabel=axis, ylabel="runtime_s (fit)", title=f"runtime against {axis}")
         ax.legend(fontsize=7, ncol=2)
-        fig.savefig(out / f"runtime_vs_{axis}.png", dpi=110, bbox_inches="tight")
+        write_atomic(out / f"runtime_vs_{axis}.png", lambda f: fig.savefig(f, format="png", dpi=110,
+                                                                           bbox_inches="tight"))
         plt.close(fig)
 
 
@@ -207,7 +209,7 @@ def _part(part: str, out: Path, timeout: float) -> list[str]:
               "scaling": lambda: scaling(tmp, out, timeout=timeout), "scoring": scoring,
               "throughput": lambda: throughput(tmp),
               "driver": lambda: throughput(tmp, (("tabscm-large", ("tabscm", "abs-corr")),), part="driver")}[part]()
-        df.to_csv(out / f"{part}.csv", index=False)
+        write_atomic(out / f"{part}.csv", lambda f: df.to_csv(f, index=False))
     from joblib.externals.loky import get_reusable_executor
     get_reusable_executor().shutdown(wait=True)  # its idle workers would hold this process's exit for minutes
     return df.attrs["summary"]

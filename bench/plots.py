@@ -12,6 +12,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from sklearn.metrics import precision_recall_curve  # noqa: E402
 
+from .atomic import write_atomic  # noqa: E402
 from .store import load_arrays  # noqa: E402
 
 MARKERS = "osD^vP*Xp<>h"
@@ -23,8 +24,10 @@ EDGE_STYLE = {"correct": ("tab:green", "solid"), "reversed": ("tab:orange", "sol
 
 def _save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    try:  # whole or not at all (bench.atomic)
+        write_atomic(path, lambda f: fig.savefig(f, format="png", dpi=110, bbox_inches="tight"))
+    finally:
+        plt.close(fig)
     return path
 
 

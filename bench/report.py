@@ -10,7 +10,8 @@ from .diagnostics import THRESHOLDS
 from .leaderboard import AUROC_CI, groups, leaderboard, mean_ci, verdict
 from .markdown import ci_text, md_table
 from .shortcuts import shortcuts_section, sortability_lines
-from .store import current_records
+from .atomic import write_atomic, write_text
+from .store import current_records, stale_jobs
 from .tables import READS_SIM_MIN_EDGES, diagnostics_table, jobs_table, summary_flags
 
 LB_COLUMNS = [("AUPRC", "auprc"), ("F1", "f1"), ("SHD", "shd"), ("SHD_cpdag", "shd_cpdag"),
@@ -102,8 +103,15 @@ def provenance_lines(records: list[dict], superseded: list[dict]) -> list[str]:
     lines = []
     if superseded:
         n = len(superseded)
-        lines.append(f"**{n} job file{' is' if n == 1 else 's are'} superseded** by newer runs of the same jobs "
-                     "(same method, parameters, dataset and seed) and left out of every table below.")
+        lines.append(f"**{n} job file{' is' if n == 1 else 's are'} superseded**: made by code other than this "
+                     "tree's, or older than the current record of the same job (same method, parameters, dataset "
+                     "and seed); kept in `jobs/`, left out of every table below.")
+    if stale := stale_jobs(records, superseded):
+        n = sum(stale.values())
+        lines.append(f"**The current code has no record for {n} job{'' if n == 1 else 's'}** that this folder's runs "
+                     f"asked for ({', '.join(f'{m}: {k}' for m, k in stale.items())}): their records were made by "
+                     "code this tree no longer holds and are left out of every table below; rerun `bench run` with "
+                     "the same arguments to run them with this code.")
     codes = pd.DataFrame({"method": [r.get("label", r["method"]) for r in records],
                           "code": [json.dumps(r.get("code", r.get("code_version"))) for r in records]})
     mixed = sorted(m for m, n in codes.groupby("method", dropna=False)["code"].nunique().items() if n > 1)
@@ -123,7 +131,7 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
     lb, diag = leaderboard(jobs), diagnostics_table(jobs)
     paths = [run_dir / name for name in ("jobs.csv", "leaderboard.csv", "diagnostics.csv")]
     for path, df in zip(paths, (jobs, lb, diag)):
-        df.to_csv(path, index=False)
+        write_atomic(path, lambda f, df=df: df.to_csv(f, index=False))
 
     plot_dir, figures, plot_errors = run_dir / "plots", [], []
     for make, args in ((plots.metric_boxes, ()), (plots.auroc_vs_d, ()), (plots.runtime_vs_d, ()),
@@ -132,6 +140,8 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
         try:
             made = make(jobs, *args, plot_dir)
             figures += made if isinstance(made, list) else [made]
+        except OSError:  # a full or read-only disk is the run's failure, not a figure's
+            raise
         except Exception as e:  # a broken figure must not cost the tables or the report
             plot_errors.append(f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=2)}")
     shortcut_md, shortcut_figs = shortcuts_section(jobs, plot_dir)
@@ -166,5 +176,5 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
              "## Figures", "", *[f"- [{p.name}](plots/{p.name})" for p in figures]]
     if plot_errors:
         lines += ["", "Figures that failed to draw:", "", *[f"```\n{e}\n```" for e in plot_errors]]
-    (run_dir / "report.md").write_text("\n".join(lines) + "\n")
+    write_text(run_dir / "report.md", "\n".join(lines) + "\n")
     return paths + [run_dir / "report.md", plot_dir]

@@ -4,7 +4,6 @@ resumes where it stopped."""
 
 import contextlib
 import os
-import signal
 import time
 from functools import partial
 from pathlib import Path
@@ -13,11 +12,18 @@ import numpy as np
 from joblib import Parallel, delayed, parallel_config
 from tqdm import tqdm
 
-from .execute import DEFAULT_MEMORY_GB, run_job
+from .atomic import remove_temporaries, write_atomic, write_text
+from .execute import DEFAULT_MEMORY_GB, remove_orphaned_job_dirs, run_job
 from .jobs import Job, git_commit
-from .store import append_run, finished_keys, folder_lock, write_result
+from .processes import worker_start
+from .store import append_run, finished_keys, folder_lock, jobs_dir, write_result
 
 BACKENDS = ("loky", "dask", "ray")
+
+
+class CannotWrite(OSError):
+    """The results folder cannot be written at all (read-only, full, missing permission): nothing ran."""
+
 STATUSES = ("ok", "timeout", "error", "invalid")
 
 
@@ -26,9 +32,8 @@ def backend_context(backend: str, n_jobs: int, scheduler: str | None):
     """joblib's parallel_config for the chosen backend (starting a local cluster if needed)."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    if backend == "loky":  # a loky worker leaves Ctrl-C to the run's driver, which ends it
-        with parallel_config(backend="loky", n_jobs=n_jobs,
-                             initializer=partial(signal.signal, signal.SIGINT, signal.SIG_IGN)):
+    if backend == "loky":  # a loky worker leaves Ctrl-C to the run's driver, and dies with it from its first line
+        with parallel_config(backend="loky", n_jobs=n_jobs, initializer=partial(worker_start, os.getpid())):
             yield
     elif backend == "dask":
         try:
@@ -62,13 +67,18 @@ def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "
              memory_gb: float = DEFAULT_MEMORY_GB) -> dict:
     """Run every job not finished yet in ``out``; return counts by status (and ``skipped``)."""
     out = Path(out)
+    probe = out / f".write-test-{os.getpid()}"
     try:  # refuse to start (OSError, one line) rather than fail at the first result
         (out / "jobs").mkdir(parents=True, exist_ok=True)
-        (probe := out / f".write-test-{os.getpid()}").write_bytes(b"0" * 4096)
-        probe.unlink()
+        probe.write_bytes(b"0" * 4096)
     except OSError as e:
-        raise OSError(f"{out}: cannot write results here ({e.strerror or e})") from None
+        raise CannotWrite(f"{out}: cannot write results here ({e.strerror or e})") from None
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+    remove_orphaned_job_dirs()
     with folder_lock(out):
+        remove_temporaries(jobs_dir(out))  # left by a run killed while it wrote a job file
         done = set() if force else finished_keys(out)
         by_key: dict[str, Job] = {}
         for job in jobs:
@@ -78,8 +88,8 @@ def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "
         (out / "truths").mkdir(exist_ok=True)  # each dataset's truth and variable names, for plots and audits
         for j in {j.dataset_digest: j for j in by_key.values()}.values():
             if not (path := out / "truths" / f"{j.dataset_digest}.npy").exists():
-                np.save(path, j.dataset.graph)
-                path.with_suffix(".names").write_text("\n".join(j.dataset.variables))
+                write_text(path.with_suffix(".names"), "\n".join(j.dataset.variables))
+                write_atomic(path, lambda f, g=j.dataset.graph: np.save(f, g))  # last: its presence means both
         append_run(out, {"started": time.time(), "jobs": len(by_key), "todo": len(todo), "n_jobs": n_jobs,
                          "backend": backend, "force": force, "git_commit": git_commit(),
                          "methods": sorted({j.label for j in by_key.values()}),

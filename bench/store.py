@@ -5,12 +5,11 @@ time writes to a folder: ``folder_lock`` holds an advisory lock the kernel drops
 import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-FILE_MODE = 0o644
+from .atomic import FILE_MODE, write_atomic
 
 
 class FolderBusy(RuntimeError):
@@ -21,20 +20,6 @@ def jobs_dir(out: str | Path) -> Path:
     return Path(out) / "jobs"
 
 
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _jsonable(o):
     return o.item() if isinstance(o, np.generic) else o.tolist() if isinstance(o, np.ndarray) else str(o)
 
@@ -43,9 +28,9 @@ def write_result(out: str | Path, record: dict, arrays: dict[str, np.ndarray] | 
     d = jobs_dir(out)
     d.mkdir(parents=True, exist_ok=True)
     if arrays:
-        _atomic_write(d / f"{record['key']}.npz", lambda f: np.savez_compressed(f, **arrays))
+        write_atomic(d / f"{record['key']}.npz", lambda f: np.savez_compressed(f, **arrays))
     body = json.dumps(record, indent=1, sort_keys=True, default=_jsonable).encode()
-    _atomic_write(path := d / f"{record['key']}.json", lambda f: f.write(body))
+    write_atomic(path := d / f"{record['key']}.json", lambda f: f.write(body))
     return path
 
 
@@ -58,15 +43,56 @@ def load_records(out: str | Path) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted(jobs_dir(out).glob("*.json"))]
 
 
+def code_now(method: str, params: dict) -> dict | None:
+    """The code digests (method code, its files such as a checkpoint, scoring code) that a job of this method
+    setting gets from the tree this process runs, as ``bench.jobs.build_jobs`` computes them; None where the method
+    cannot be loaded here (a class in a user's script, a package not installed)."""
+    from methods import get_method, method_class
+    from .jobs import SCORING_MODULES, code_digest, method_code
+    try:
+        cls = method_class(method)
+        if cls.__module__ in ("__main__", "__mp_main__"):  # its digest is of the script run, not of this process
+            return None
+        return {"method": method_code(cls), "files": get_method(method, **(params or {})).fingerprint(),
+                "scoring": code_digest(*SCORING_MODULES)}
+    except Exception:  # noqa: BLE001 - whatever stops a method from loading, its code cannot be compared
+        return None
+
+
 def current_records(out: str | Path) -> tuple[list[dict], list[dict]]:
-    """(current, superseded): the newest record of each job identity, and the older ones it replaced."""
+    """(current, superseded). Of the records of one job (method setting, dataset, seed), the current one was made
+    by the code this tree holds now (its code digests are ``code_now``'s; the newest if several are); the others
+    are superseded, kept for the audit. A job none of whose records was made by this code has no current record:
+    all of them are superseded (``stale_jobs`` names them). Where the code cannot be compared (the method does not
+    load here, or records from before code digests), the newest record is current."""
     from .jobs import identity
-    newest, superseded = {}, []
+    by_job: dict[str, list[dict]] = {}
     for r in sorted(load_records(out), key=lambda r: r.get("started", 0)):
-        if (old := newest.get(identity(r))) is not None:
-            superseded.append(old)
-        newest[identity(r)] = r
-    return list(newest.values()), superseded
+        by_job.setdefault(identity(r), []).append(r)
+    codes: dict[str, dict | None] = {}
+    current, superseded = [], []
+    for records in by_job.values():
+        setting = json.dumps([records[0].get("method"), records[0].get("params")], sort_keys=True, default=str)
+        if setting not in codes:
+            codes[setting] = code_now(records[0].get("method"), records[0].get("params"))
+        now = codes[setting]
+        comparable = now is not None and any("code" in r for r in records)
+        matching = [r for r in records if r.get("code") == now] if comparable else records
+        if matching:
+            current.append(matching[-1])
+        superseded += [r for r in records if not (matching and r is matching[-1])]
+    return current, superseded
+
+
+def stale_jobs(current: list[dict], superseded: list[dict]) -> dict[str, int]:
+    """Jobs with records but none from the current code, counted by method setting (label)."""
+    from .jobs import identity
+    have = {identity(r) for r in current}
+    stale = {identity(r): r.get("label") or r.get("method") for r in superseded if identity(r) not in have}
+    counts: dict[str, int] = {}
+    for label in stale.values():
+        counts[str(label)] = counts.get(str(label), 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def load_arrays(out: str | Path, key: str) -> dict[str, np.ndarray] | None:
@@ -83,7 +109,7 @@ def append_run(out: str | Path, run: dict) -> None:
         runs = json.loads(path.read_text())
         runs = runs if isinstance(runs, list) else [runs]  # a folder from before kept one run only
     runs.append(run)
-    _atomic_write(path, lambda f: f.write(json.dumps(runs, indent=1).encode()))
+    write_atomic(path, lambda f: f.write(json.dumps(runs, indent=1).encode()))
 
 
 @contextlib.contextmanager

@@ -43,20 +43,14 @@ def warm_one(name: str) -> None:
 def trial(name: str, memory_gb: float | None) -> str | None:
     """Warm ``name`` up in a child under the job caps: None if it ran clean and left one thread, else why not."""
     from methods import method_class
-    from .processes import die_with_parent, start_group, watch
+    from .processes import me, supervise, watch
     try:
         limit = min(TRIAL_TIMEOUT_S, float(method_class(name).time_budget_s))
     except Exception as e:  # noqa: BLE001 - e.g. a module:Class this process cannot import
         return f"not found ({type(e).__name__})"
-    if (pid := os.fork()) == 0:
-        code = 1
-        try:
-            die_with_parent()
-            start_group()
-            warm_one(name)
-            code = 0 if threads() == 1 else 3
-        finally:
-            os._exit(code)
+    server = me()
+    if (pid := os.fork()) == 0:  # a supervisor tied to this server, so nothing the trial starts outlives it
+        supervise(lambda: _warm_alone(name), server)
     fd, status = os.pidfd_open(pid), []
 
     def ended(timeout):
@@ -68,6 +62,16 @@ def trial(name: str, memory_gb: float | None) -> str | None:
     if killed:
         return why
     return {0: None, 1: "raised", 3: "left threads running"}.get(status[0], f"died (exit status {status[0]})")
+
+
+def _warm_alone(name: str) -> None:
+    """A trial's process: warm ``name`` up; exit 1 if it raised, 3 if it left a thread running."""
+    try:
+        warm_one(name)
+    except BaseException:  # noqa: BLE001 - the job that meets it reports it
+        os._exit(1)
+    if threads() != 1:
+        os._exit(3)
 
 
 def warm(names: list[str], memory_gb: float | None = None) -> dict[str, str]:
@@ -89,8 +93,8 @@ def warm(names: list[str], memory_gb: float | None = None) -> dict[str, str]:
 
 def _as_server() -> None:
     """The job server's start: stdio to /dev/null, one thread per pool, each method warmed, the heap frozen."""
-    import ctypes
     import gc
+    from .processes import end_descendants
     names, memory_gb = json.loads(os.environ[WARM_ENV])
     # A job's process inherits the server's stdout and stderr until it opens its own output file; what it prints
     # before that (say, after a Ctrl-C removed that file's folder) must not follow the run's last line.
@@ -98,25 +102,15 @@ def _as_server() -> None:
     for stream in (1, 2):
         os.dup2(null, stream)
     os.close(null)
-    prctl = getattr(ctypes.CDLL(None), "prctl", None)
-    try:
+    try:  # the server is a subreaper (bench.tether): a warmed method's orphans, detached or not, come back here
         with contextlib.suppress(Exception):  # the server must start whatever happens: cold jobs are slower, not wrong
-            if prctl:
-                prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: a warmed method's orphans, detached or not, come back here
             from threadpoolctl import threadpool_limits
             threadpool_limits(1)  # the pools loaded now; THREAD_ENV covers those loaded later
             if "torch" in sys.modules:
                 sys.modules["torch"].set_num_threads(1)
             warm(names, memory_gb)
     finally:
-        with contextlib.suppress(Exception):  # a warmed method's children would outlive the warm-up
-            import psutil
-            for child in psutil.Process().children(recursive=True):
-                with contextlib.suppress(psutil.Error):
-                    child.kill()
-                    child.wait(5)
-        if prctl:
-            prctl(36, 0)
+        end_descendants()  # a warmed method's children would outlive the warm-up
     gc.collect()
     gc.freeze()  # everything the server holds now lives as long as it does
 

@@ -57,6 +57,18 @@ def test_a_run_file_is_checked_against_its_schema(tmp_path, capsys, body, expect
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("body,expected", [
+    (b"suite: quick\nmethods: empty\nsuite: tiny\n", "key 'suite' is given twice (lines 1 and 3)"),
+    (b"suite: quick\nmethods:\n  - empty\nmethods: pc\n", "key 'methods' is given twice (lines 2 and 4)"),
+    (b"suite: qu\xe9ck\n", "not UTF-8 text (byte 0xe9 at offset 9)"),
+])
+def test_a_run_file_with_a_key_twice_or_not_utf8_is_refused_by_name(tmp_path, capsys, body, expected):
+    cfg = tmp_path / "run.yaml"
+    cfg.write_bytes(body + f"out: {tmp_path / 'out'}\n".encode())
+    assert str(cfg) in _refused(capsys, ["run", "--config", str(cfg)], expected)
+    assert not (tmp_path / "out").exists()
+
+
 def test_yaml_run_file(tmp_path):
     cfg = tmp_path / "run.yaml"
     cfg.write_text(f"suite: quick\nmethods: [empty, abs-corr]\nseeds: 1\nforce: false\nout: {tmp_path / 'out'}\n")

@@ -1,11 +1,14 @@
 """The report states failures and shortcuts in plain words, from the results alone."""
+import os
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from bench.cli import main
 
 B = "tests.broken_methods:"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_report_flags_a_variance_shortcut(tmp_path):
@@ -107,9 +110,9 @@ def test_report_has_no_tuebingen_section_without_the_suite(tmp_path):
     assert "Tübingen" not in (tmp_path / "report.md").read_text()
 
 
-def test_superseded_records_and_mixed_code_are_said_first(tmp_path):
-    """A newer record of the same job replaces the older in every table, with a line at the top; jobs of one
-    method from two versions of its code are called out there too."""
+def test_superseded_and_stale_records_are_said_first(tmp_path):
+    """A newer record of a job from other code is superseded: out of every table, with a line at the top. A job
+    whose only record is from other code has no current record: out of the tables, and the report says so."""
     import json
 
     assert main(["run", "--suite", "quick", "--methods", "abs-corr", "--out", str(tmp_path), "--quiet"]) == 0
@@ -119,6 +122,59 @@ def test_superseded_records_and_mixed_code_are_said_first(tmp_path):
     (tmp_path / "jobs" / f"{newer['key']}.json").write_text(json.dumps(newer))
     assert main(["report", str(tmp_path)]) == 0
     head = (tmp_path / "report.md").read_text().split("## Verdict")[0]
-    assert "**1 job file is superseded**" in head and "**This folder mixes code versions**: the jobs of abs-corr" in head
-    jobs = pd.read_csv(tmp_path / "jobs.csv")
-    assert len(jobs) == len(files) and "0" * 20 in set(jobs["key"].astype(str).str.zfill(20))
+    assert "**1 job file is superseded**" in head and "The current code has no record" not in head
+    jobs = pd.read_csv(tmp_path / "jobs.csv", dtype={"key": str})
+    assert len(jobs) == len(files) and "0" * 20 not in set(jobs["key"])
+
+    other = json.loads(files[1].read_text())  # this job's only record now comes from code this tree does not hold
+    files[1].write_text(json.dumps(dict(other, code={**other["code"], "scoring": "gone"})))
+    assert main(["report", str(tmp_path)]) == 0
+    head = (tmp_path / "report.md").read_text().split("## Verdict")[0]
+    assert "**The current code has no record for 1 job** that this folder's runs asked for (abs-corr: 1)" in head
+    assert "**2 job files are superseded**" in head
+    jobs = pd.read_csv(tmp_path / "jobs.csv", dtype={"key": str})
+    assert len(jobs) == len(files) - 1 and other["key"] not in set(jobs["key"])
+
+
+CORR = """import numpy as np
+from methods import Method, Prediction
+
+
+class Corr(Method):
+    \"\"\"|corr| as scores{flip}.\"\"\"
+
+    def fit(self, obs):
+        C = np.abs(np.corrcoef(np.asarray(obs.X), rowvar=False))
+        np.fill_diagonal(C, 0)
+        S = {scores}
+        np.fill_diagonal(S, 0)
+        return Prediction(S, np.zeros(S.shape, int), info=self.describe())
+"""
+
+
+@pytest.mark.slow
+def test_after_a_change_is_reverted_the_tables_show_the_reverted_codes_results(tmp_path):
+    """Change a method's module, run, revert it, run again: the second run's records are newer, but the code
+    they came from is gone; the leaderboard shows the first run's numbers again and nothing is stale."""
+    import subprocess
+    import sys
+
+    pkg = tmp_path / "userpkg"
+    pkg.mkdir()
+    module, out = pkg / "corr.py", tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(pkg)])}
+    cmd = [sys.executable, "-m", "bench", "run", "--suite", "quick", "--methods", "corr:Corr", "--out", str(out),
+           "--quiet"]
+
+    def run(scores: str) -> float:
+        module.write_text(CORR.format(flip="" if scores == "C" else ", flipped", scores=scores))
+        res = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
+        return float(pd.read_csv(out / "leaderboard.csv")["auroc_mean"].iloc[0])
+
+    original = run("C")
+    changed = run("1 - C")
+    assert changed < original
+    assert run("C") == original  # (its jobs are skipped: their records match this code)
+    head = (out / "report.md").read_text().split("## Verdict")[0]
+    assert "The current code has no record" not in head and "**4 job files are superseded**" in head
