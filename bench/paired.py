@@ -55,12 +55,20 @@ def references(g: pd.DataFrame) -> dict[str, str]:
     return out
 
 
+def roles(g: pd.DataFrame) -> dict[str, str]:
+    """The references to pair against: the winner and the best trivial baseline, once when they are one method."""
+    refs = references(g)
+    if refs.get("best trivial") == refs.get("winner"):
+        refs.pop("winner")
+    return refs
+
+
 def paired_table(jobs: pd.DataFrame, lb: pd.DataFrame, metrics=HEADLINE) -> pd.DataFrame:
     """paired.csv: per suite/tier, every method against the winner and the best trivial baseline, on the group's
     shared datasets, per headline metric."""
     rows = []
     for suite, tier, g in groups(lb):
-        refs = references(g)
+        refs = roles(g)
         sub = group_jobs(jobs, suite, tier)
         per = dataset_means(sub[sub["dataset"].isin(shared_datasets(sub))], metrics)
         learned = g.set_index("method")["learned"]

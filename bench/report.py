@@ -56,7 +56,8 @@ def paired_lines(paired: pd.DataFrame, cd: list[tuple]) -> list[str]:
     ranks = {(s, t): (r, p) for s, t, r, p, _ in cd}
     for (suite, tier), g in paired.groupby(["suite", "tier"], sort=True):
         auroc = g[g["metric"] == "auroc"]
-        view = pd.DataFrame({"method": auroc["method"], "vs": auroc["reference"] + " (" + auroc["role"] + ")",
+        role = auroc["role"] + ("" if (g["role"] == "winner").any() else ", the winner")
+        view = pd.DataFrame({"method": auroc["method"], "vs": auroc["reference"] + " (" + role + ")",
                              "datasets": auroc["datasets"], "wins / ties / losses": [
                                  f"{int(w)} / {int(t)} / {int(l)}" for w, t, l in
                                  auroc[["wins", "ties", "losses"]].to_numpy()],
