@@ -106,3 +106,20 @@ def test_ranks_use_only_datasets_every_method_has_and_ties_are_named():
     bullet = next(line for line in verdict(lb) if line.startswith("- `s`"))
     assert "**ges** and **pc** and **tabscm** tie" in bullet and "wins" not in bullet
     assert "over 4 datasets (of 6" in bullet
+
+
+@pytest.mark.slow
+def test_more_seeds_leave_a_deterministic_methods_row_as_it_was(tmp_path):
+    """README's `--seeds 3` example: abs-corr's row (jobs, mean, interval) is the one `--seeds 1` gives; random
+    still runs 5 seeds per dataset."""
+    import pandas as pd
+    from bench.cli import main
+    rows = {}
+    for seeds in (1, 3):
+        out = tmp_path / f"s{seeds}"
+        assert main(["run", "--suite", "quick", "--methods", "abs-corr,random", "--seeds", str(seeds), "--out",
+                     str(out), "--quiet", "--n-jobs", "2"]) == 0
+        lb = pd.read_csv(out / "leaderboard.csv").set_index("method")
+        rows[seeds] = lb.loc["abs-corr", ["jobs", "n_datasets", "auroc_mean", "auroc_ci_low", "auroc_ci_high"]]
+        assert lb.loc["random", "jobs"] == 5 * lb.loc["random", "n_datasets"] == 20
+    assert rows[1].equals(rows[3]) and rows[1]["jobs"] == 4
