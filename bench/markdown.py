@@ -34,4 +34,5 @@ def paired_text(r) -> str:
     """One paired row (``bench.paired``) as a sentence: record, mean difference with its interval, Wilcoxon p."""
     return (f"**{r['method']}** vs {r['reference']} on {int(r['datasets'])} datasets: {wtl_text(r)}; mean "
             f"{r['metric'].upper() if r['metric'] in ('auroc', 'auprc', 'f1', 'shd') else r['metric']} difference "
-            f"{ci_text(r['mean_diff'], r['ci_low'], r['ci_high'], signed=True)}, Wilcoxon p = {p_text(r['p_wilcoxon'])}")
+            f"{ci_text(r['mean_diff'], r['ci_low'], r['ci_high'], signed=True)}, Wilcoxon p "
+            + ("" if (p := p_text(r["p_wilcoxon"])).startswith("<") else "= ") + p)

@@ -261,8 +261,8 @@ def paired_scatter(jobs: pd.DataFrame, lb: pd.DataFrame, out: Path) -> Path | li
     if not panels:
         return []
     colors, markers = method_colors(jobs["method"]), method_markers(jobs["method"])
-    fig, axes = _grid(len(panels), 4, 3.6, 3.6)
-    for ax, (suite, base, learned, per) in zip(axes, panels):
+    fig, axes = _grid(len(panels), 4, 3.4, 3.8, layout="constrained")
+    for k, (ax, (suite, base, learned, per)) in enumerate(zip(axes, panels)):
         counts = []
         for m in learned:
             both = per[[base, m]].dropna()
@@ -273,8 +273,8 @@ def paired_scatter(jobs: pd.DataFrame, lb: pd.DataFrame, out: Path) -> Path | li
                           f"{int((d < -1e-9).sum())} below")
         lo = min(0.3, np.nanmin(per.to_numpy()) - 0.02)
         ax.plot([lo, 1.02], [lo, 1.02], color="grey", lw=1, ls="--", zorder=0)
-        ax.set(xlim=(lo, 1.02), ylim=(lo, 1.02), aspect="equal", xlabel=f"{base} AUROC (best trivial baseline)",
-               ylabel="learned model AUROC")
+        ax.set(xlim=(lo, 1.02), ylim=(lo, 1.02), aspect="equal", xlabel=f"{base} AUROC (best trivial)",
+               ylabel="learned model AUROC" if k % 4 == 0 else "")
         ax.set_title(f"{suite}\n" + "\n".join(counts), fontsize=8)
         ax.legend(fontsize=7, loc="lower right")
     return _save(fig, out / "paired_scatter.png")
