@@ -58,7 +58,7 @@ def references(g: pd.DataFrame) -> dict[str, str]:
 def roles(g: pd.DataFrame) -> dict[str, str]:
     """The references to pair against: the winner and the best trivial baseline, once when they are one method."""
     refs = references(g)
-    if refs.get("best trivial") == refs.get("winner"):
+    if "best trivial" in refs and refs["best trivial"] == refs["winner"]:
         refs.pop("winner")
     return refs
 
