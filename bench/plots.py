@@ -240,7 +240,7 @@ def cd_diagrams(jobs: pd.DataFrame, cd: list, out: Path) -> list[Path]:
                                        label_fmt_left="{label} ({rank:.2f})", label_fmt_right="({rank:.2f}) {label}")
         where = suite + ("" if tier == "all" else f", tier {tier}")
         ax.set_title(f"{where}: average AUROC rank over {ranks.attrs.get('datasets', '?')} datasets (1 = best); "
-                     f"Friedman p = {friedman:.2g}", fontsize=9, pad=14)
+                     f"Friedman p = {friedman:.2g}", fontsize=9, pad=24)
         paths.append(_save(fig, out / cd_name(suite, tier)))
     return paths
 
