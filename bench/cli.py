@@ -1,4 +1,4 @@
-"""Command line: ``bench list``, ``bench run``, ``bench report``. Exit codes: 0 when the run completed, whatever
+"""Command line: ``bench list``, ``bench run``, ``bench report``, ``bench compare``. Exit codes: 0 when the run completed, whatever
 its jobs' statuses (failures are results); 2 when it could not run (bad arguments, bad data); 130 on Ctrl-C and
 143 on SIGTERM; each failure with one line saying why or what was kept, and no traceback."""
 
@@ -159,6 +159,12 @@ def cmd_report(args) -> int:
     return _build_outputs(args.dir)
 
 
+def cmd_compare(args) -> int:
+    from .compare import write_compare
+    print(f"wrote {', '.join(str(p) for p in write_compare(args.a, args.b, args.out))}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bench", description="TabSCM Bench: causal discovery benchmark harness")
     sub = p.add_subparsers(dest="command", required=True)
@@ -182,6 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="rebuild tables, plots and report.md from DIR/jobs")
     rep.add_argument("dir")
     rep.set_defaults(fn=cmd_report)
+    cmp = sub.add_parser("compare", help="paired differences on the jobs two result folders share; writes "
+                                         "compare.md and compare.csv")
+    cmp.add_argument("a", help="results folder A (the reference)")
+    cmp.add_argument("b", help="results folder B (compared against A: differences are B minus A)")
+    cmp.add_argument("--out", default=".", help="folder for compare.md and compare.csv (default: the current one)")
+    cmp.set_defaults(fn=cmd_compare)
     return p
 
 

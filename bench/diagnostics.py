@@ -2,6 +2,8 @@
 model (the original TabSCM: no edges, AUROC 0.50) trips empty_output, constant_scores and chance_auroc."""
 import numpy as np
 
+from methods.base import has_directed_cycle
+
 BOOTSTRAP = 200            # resamples of off-diagonal pairs for the per-job AUROC interval
 CI = 0.95
 SORTABILITY_HIGH = 0.9     # var- or R2-sortability above this: a sorting shortcut exists
@@ -16,14 +18,15 @@ THRESHOLDS = {
     "no_better_than_empty": "SHD at or above the empty graph's (= number of true edges)",
     "no_better_than_trivial": f"AUROC not above the best trivial baseline ({', '.join(TRIVIAL_METHODS)}) "
                               "on the same dataset",
-    "cyclic_output": "the graph claimed as a DAG has a directed cycle (job status invalid)",
+    "cyclic_output": "the directed part of the graph has a cycle (e.g. PC's conflicting orientations); scored as "
+                     "returned, SID undefined",
     "timeout": "killed past its time budget",
     "error": "raised, crashed or ran out of memory",
-    "invalid": "output broke the contract (shape, NaN, values, cycle)",
+    "invalid": "output broke the contract (shape, NaN, values)",
     "high_sortability": f"dataset var- or R2-sortability above {SORTABILITY_HIGH}",
 }
-JOB_FLAGS = ["empty_output", "full_output", "constant_scores", "chance_auroc", "no_better_than_empty"]
-FAILURE_FLAGS = ["timeout", "error", "invalid", "cyclic_output"]
+JOB_FLAGS = ["empty_output", "full_output", "constant_scores", "chance_auroc", "no_better_than_empty", "cyclic_output"]
+FAILURE_FLAGS = ["timeout", "error", "invalid"]
 
 
 def auroc_interval(truth: np.ndarray, scores: np.ndarray, seed: int = 0) -> tuple[float, float]:
@@ -73,9 +76,9 @@ def job_flags(truth: np.ndarray, prediction, metrics: dict) -> dict:
             "constant_scores": bool(np.ptp(np.asarray(prediction.scores, dtype=float)[~np.eye(d, dtype=bool)]) == 0),
             "chance_auroc": bool(np.isfinite(lo) and lo <= 0.5 <= hi),
             "no_better_than_empty": bool(n_true > 0 and metrics["shd"] >= n_true),
+            "cyclic_output": has_directed_cycle(prediction.graph),
             "auroc_ci_low": lo, "auroc_ci_high": hi}
 
 
 def failure_flags(status: str, error: str | None) -> dict:
-    return {"timeout": status == "timeout", "error": status == "error", "invalid": status == "invalid",
-            "cyclic_output": status == "invalid" and "cycle" in (error or "")}
+    return {"timeout": status == "timeout", "error": status == "error", "invalid": status == "invalid"}

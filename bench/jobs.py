@@ -147,7 +147,8 @@ def split_methods(text: str) -> list[str]:
 
 def build_jobs(method_specs: list[str], data: list[tuple[Dataset, str, dict]], seeds: int,
                timeout: float | None = None) -> list[Job]:
-    """Every method x (dataset, suite, tags) x seed 0..max(seeds, a stochastic method's min_seeds)-1, a method for
+    """Every method x (dataset, suite, tags) x seed: a stochastic method with seeds 0..max(seeds, its min_seeds)-1, a
+    deterministic one once (seed 0: more seeds would repeat its output and pose as replicates); a method for
     ``n_variables`` variables only on datasets of that size; all methods checked first (ValueError, one line)."""
     from methods import get_method, method_class
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
@@ -172,4 +173,4 @@ def build_jobs(method_specs: list[str], data: list[tuple[Dataset, str, dict]], s
                 learned=bool(cls.learned), code=code, dataset_digest=digest)
             for cls, name, full, lab, code in prepared
             for (ds, suite, tags), digest in zip(data, digests) if cls.n_variables in (None, ds.d)
-            for seed in range(seeds if cls.deterministic else max(seeds, cls.min_seeds))]
+            for seed in range(1 if cls.deterministic else max(seeds, cls.min_seeds))]

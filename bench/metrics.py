@@ -13,8 +13,10 @@ ranks. Conventions (hand-worked cases in tests/test_metrics.py):
   graph (Hauser & Bühlmann 2012). Directed i -> j is E[i, j] = 1 only, undirected is 1 both ways. ``evaluate``
   uses the ``truth_cpdag`` it is given (the I-essential graph for interventional data), else the truth's CPDAG.
 - ``shd_cpdag``: gadjid's SHD between E and the prediction's CPDAG (a DAG prediction mapped to its CPDAG).
-- ``sid``: gadjid's SID for a DAG prediction, its parent-AID (equal to SID on DAGs) for a CPDAG. NaN only when
-  the truth is not a DAG or gadjid refuses the prediction.
+- A prediction whose directed part has a cycle (e.g. PC's conflicting orientations) is scored as returned: gadjid
+  refuses cycles, so ``shd`` (and ``shd_cpdag`` of a declared CPDAG) is the same pairwise count by numpy.
+- ``sid``: gadjid's SID for a DAG prediction, its parent-AID (equal to SID on DAGs) for a CPDAG. NaN where it is
+  undefined: a truth that is not a DAG, a prediction with a directed cycle, or one gadjid refuses.
 - ``auroc``, ``auprc`` (scikit-learn's average precision): off-diagonal ``scores`` against the directed truth;
   constant scores give AUROC 0.5 and AUPRC the edge prevalence; NaN when the truth has no edge.
   ``skeleton_auroc``: scores symmetrised (max of both directions) against the skeleton.
@@ -32,6 +34,7 @@ import networkx as nx
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from methods.base import has_directed_cycle
 from methods.convert import dag_to_cpdag, dag_to_interventional_cpdag, to_gadjid
 
 HIGHER_IS_BETTER = {key: key not in ("shd", "shd_cpdag", "sid") for key in [
@@ -128,10 +131,14 @@ def graph_metrics(truth: np.ndarray, graph: np.ndarray, cpdag: bool,
     out.update(zip(["skeleton_precision", "skeleton_recall", "skeleton_f1"],
                    _prf(float((Ts & Gs).sum()), float(Gs.sum()), float(Ts.sum()))))
     truth_dag, pred_is_dag = is_dag(T), not (G & G.T).any() and is_dag(G)
+    pred_acyclic = not has_directed_cycle(G)  # gadjid refuses a cycle; the pairwise count needs none
     out.update(n_pred_edges=float(Gs.sum()), n_true_edges=float(T.sum()),
-               shd=_gadjid("shd", to_gadjid(T), to_gadjid(G)) if truth_dag else pairwise_shd(T, G),
+               shd=_gadjid("shd", to_gadjid(T), to_gadjid(G)) if truth_dag and pred_acyclic else pairwise_shd(T, G),
                shd_cpdag=float("nan"), sid=float("nan"))
-    if truth_dag and (cpdag or pred_is_dag):
+    if truth_dag and cpdag and not pred_acyclic:  # a PDAG with conflicting orientations, compared as returned
+        t_cpdag = truth_cpdag if truth_cpdag is not None else essential_graph(T)
+        out["shd_cpdag"] = pairwise_shd(np.asarray(t_cpdag, dtype=np.int8), G)
+    elif truth_dag and (cpdag or pred_is_dag):
         t_cpdag = truth_cpdag if truth_cpdag is not None else essential_graph(T)
         out["shd_cpdag"] = _gadjid("shd", to_gadjid(t_cpdag), to_gadjid(G if cpdag else dag_to_cpdag(G)))
         out["sid"] = _gadjid("sid" if pred_is_dag else "parent_aid", to_gadjid(T), to_gadjid(G),

@@ -225,3 +225,59 @@ def score_histograms(jobs: pd.DataFrame, run_dir: Path, out: Path) -> Path:
     g.set_titles("{col_name}", size=8)
     g.figure.suptitle("off-diagonal score distributions", y=1.02)
     return _save(g.figure, out / "score_histograms.png")
+
+
+def cd_name(suite: str, tier: str) -> str:
+    """The file name of a suite's (and tier's) critical-difference diagram."""
+    return f"cd_{suite}{'' if tier == 'all' else '_' + str(tier)}.png"
+
+
+def cd_diagrams(jobs: pd.DataFrame, cd: list, out: Path) -> list[Path]:
+    """A critical-difference diagram (scikit-posthocs) per (suite, tier, average ranks, Friedman p, Nemenyi p-values)
+    of ``cd``: methods on their average AUROC rank, a bar joining those Nemenyi's test cannot tell apart at 0.05."""
+    import scikit_posthocs as sp
+    colors, paths = method_colors(jobs["method"]), []
+    for suite, tier, ranks, friedman, nemenyi in cd:
+        fig, ax = plt.subplots(figsize=(8, 0.9 + 0.28 * len(ranks)))
+        sp.critical_difference_diagram(ranks, nemenyi, ax=ax, color_palette={m: colors[m] for m in ranks.index},
+                                       label_fmt_left="{label} ({rank:.2f})", label_fmt_right="({rank:.2f}) {label}")
+        where = suite + ("" if tier == "all" else f", tier {tier}")
+        ax.set_title(f"{where}: average AUROC rank over {ranks.attrs.get('datasets', '?')} datasets (1 = best); "
+                     f"Friedman p = {friedman:.2g}", fontsize=9, pad=24)
+        paths.append(_save(fig, out / cd_name(suite, tier)))
+    return paths
+
+
+def paired_scatter(jobs: pd.DataFrame, lb: pd.DataFrame, out: Path) -> Path | list:
+    """Per suite, one panel: each learned method's AUROC against the suite's best trivial baseline's, one point per
+    dataset (seeds averaged), the diagonal drawn; the panel title counts the datasets above and below it."""
+    from .leaderboard import dataset_means
+    from .paired import references
+    panels = []
+    for suite, g in lb[lb["tier"] == "all"].groupby("suite", sort=True):
+        base, learned = references(g).get("best trivial"), sorted(g.loc[g["learned"], "method"])
+        if base is None or not learned:
+            continue
+        sub = jobs[(jobs["suite"] == suite) & jobs["method"].isin([base, *learned])]
+        per = dataset_means(sub, ["auroc"])["auroc"].unstack("method")
+        panels.append((suite, base, learned, per))
+    if not panels:
+        return []
+    colors, markers = method_colors(jobs["method"]), method_markers(jobs["method"])
+    fig, axes = _grid(len(panels), 4, 3.4, 3.8, layout="constrained")
+    for k, (ax, (suite, base, learned, per)) in enumerate(zip(axes, panels)):
+        counts = []
+        for m in learned:
+            both = per[[base, m]].dropna()
+            ax.scatter(both[base], both[m], s=24, color=colors[m], marker=markers[m], label=m, alpha=0.8,
+                       edgecolor="none", clip_on=False)
+            d = both[m] - both[base]
+            counts.append(f"{m}: {int((d > 1e-9).sum())} above, {int((d.abs() <= 1e-9).sum())} on, "
+                          f"{int((d < -1e-9).sum())} below")
+        lo = min(0.3, np.nanmin(per.to_numpy()) - 0.02)
+        ax.plot([lo, 1.02], [lo, 1.02], color="grey", lw=1, ls="--", zorder=0)
+        ax.set(xlim=(lo, 1.02), ylim=(lo, 1.02), aspect="equal", xlabel=f"{base} AUROC (best trivial)",
+               ylabel="learned model AUROC" if k % 4 == 0 else "")
+        ax.set_title(f"{suite}\n" + "\n".join(counts), fontsize=8)
+        ax.legend(fontsize=7, loc="lower right")
+    return _save(fig, out / "paired_scatter.png")

@@ -7,8 +7,10 @@ import pandas as pd
 
 from . import plots
 from .diagnostics import THRESHOLDS
+from .coverage import coverage_lines
 from .leaderboard import AUROC_CI, groups, leaderboard, mean_ci, verdict
-from .markdown import ci_text, md_table
+from .markdown import ci_text, md_table, p_text
+from .paired import paired_table, rank_matrices, rank_test
 from .shortcuts import shortcuts_section, sortability_lines
 from .atomic import write_atomic, write_text
 from .store import current_records, stale_jobs
@@ -25,13 +27,62 @@ def leaderboard_markdown(lb: pd.DataFrame) -> list[str]:
     """One table per suite/tier; SID stays in leaderboard.csv, to keep the table readable."""
     lines = []
     for suite, tier, g in groups(lb):
+        partial = (g["ranked_datasets"] < g["n_datasets"]).any()
         view = pd.DataFrame({
             "rank": g["rank"].map(lambda v: "–" if pd.isna(v) else int(v)), "method": g["method"],
             "ok/jobs": [f"{round(s * j)}/{j}" for s, j in zip(g["success_rate"], g["jobs"])],
+            "datasets": g["n_datasets"].astype(int),
             "AUROC [95% CI]": [ci_text(*v) for v in g[AUROC_CI].to_numpy()],
+            **({f"AUROC on the {int(g['ranked_datasets'].iloc[0])} shared": g["ranked_auroc"]} if partial else {}),
             **{col: g[f"{m}_mean"] for col, m in LB_COLUMNS
                if col not in ONLY_WHERE_RECORDED or (f"{m}_mean" in g and g[f"{m}_mean"].notna().any())}})
+        lines += [f"### `{suite}`" + ("" if tier == "all" else f" — tier {tier}"), ""]
+        if partial:
+            lines += [f"Ranked on the {int(g['ranked_datasets'].iloc[0])} datasets every method here has a record on "
+                      f"(of {int(g['n_datasets'].max())}); the other columns are over each method's own datasets.", ""]
+        lines += [md_table(view), ""]
+    return lines
+
+
+def paired_lines(paired: pd.DataFrame, cd: list[tuple]) -> list[str]:
+    """Per suite/tier: AUROC of every method against the winner and the best trivial baseline, then the learned
+    methods against the baseline on every headline metric, then the rank test where there are enough datasets."""
+    if paired.empty:
+        return ["No suite here has two methods to pair."]
+    lines = ["Per suite and tier, on the datasets both methods have a record on (a stochastic method's seeds averaged "
+             "first): how often a method beats the reference dataset by dataset (ties named), the mean difference "
+             "(method minus reference; for SHD lower is better, so a win is a negative difference) with its 95% "
+             "bootstrap interval over datasets (none from fewer than 3), and the two-sided Wilcoxon signed-rank p "
+             "(ties dropped). All of it, per headline metric, is in `paired.csv`.", ""]
+    ranks = {(s, t): (r, p) for s, t, r, p, _ in cd}
+    for (suite, tier), g in paired.groupby(["suite", "tier"], sort=True):
+        auroc = g[g["metric"] == "auroc"]
+        role = auroc["role"] + ("" if (g["role"] == "winner").any() else ", the winner")
+        view = pd.DataFrame({"method": auroc["method"], "vs": auroc["reference"] + " (" + role + ")",
+                             "datasets": auroc["datasets"], "wins / ties / losses": [
+                                 f"{int(w)} / {int(t)} / {int(l)}" for w, t, l in
+                                 auroc[["wins", "ties", "losses"]].to_numpy()],
+                             "AUROC difference [95% CI]": [ci_text(m, lo, hi, signed=True) for m, lo, hi in
+                                                           auroc[["mean_diff", "ci_low", "ci_high"]].to_numpy()],
+                             "Wilcoxon p": auroc["p_wilcoxon"].map(p_text)})
         lines += [f"### `{suite}`" + ("" if tier == "all" else f" — tier {tier}"), "", md_table(view), ""]
+        learned = g[g["learned"] & (g["role"] == "best trivial")]
+        for (method, ref), r in learned.groupby(["method", "reference"], sort=False):
+            lines += [f"**{method}** (learned) against the best trivial baseline {ref}, every headline metric:", "",
+                      md_table(pd.DataFrame({
+                          "metric": r["metric"], "datasets": r["datasets"],
+                          "wins / ties / losses": [f"{int(w)} / {int(t)} / {int(l)}" for w, t, l in
+                                                   r[["wins", "ties", "losses"]].to_numpy()],
+                          f"{method}": r["method_mean"], f"{ref}": r["reference_mean"],
+                          "difference [95% CI]": [ci_text(m, lo, hi, signed=True) for m, lo, hi in
+                                                  r[["mean_diff", "ci_low", "ci_high"]].to_numpy()],
+                          "Wilcoxon p": r["p_wilcoxon"].map(p_text)})), ""]
+        if (suite, tier) in ranks:
+            r, p = ranks[(suite, tier)]
+            lines += [f"Average AUROC rank over {r.attrs['datasets']} datasets (1 = best): " + ", ".join(
+                f"{m} {v:.2f}" for m, v in r.items()) + f"; Friedman p = {p_text(p)}" +
+                ("" if p < 0.05 else " (no difference among the ranks at 0.05, so Nemenyi's pairs say nothing more)")
+                + f". Critical-difference diagram (Nemenyi, 0.05): `plots/{plots.cd_name(suite, tier)}`.", ""]
     return lines
 
 
@@ -129,14 +180,21 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
         raise ValueError(f"{run_dir}: no finished jobs to report on")
     jobs = jobs_table(records)
     lb, diag = leaderboard(jobs), diagnostics_table(jobs)
-    paths = [run_dir / name for name in ("jobs.csv", "leaderboard.csv", "diagnostics.csv")]
-    for path, df in zip(paths, (jobs, lb, diag)):
+    paired = paired_table(jobs, lb)
+    paths = [run_dir / name for name in ("jobs.csv", "leaderboard.csv", "diagnostics.csv", "paired.csv")]
+    for path, df in zip(paths, (jobs, lb, diag, paired)):
         write_atomic(path, lambda f, df=df: df.to_csv(f, index=False))
+    cd = []  # (suite, tier, average ranks, Friedman p, Nemenyi p-values) where a suite has enough datasets
+    for suite, tier, matrix in rank_matrices(jobs, lb):
+        ranks, friedman, nemenyi = rank_test(matrix)
+        ranks.attrs["datasets"] = len(matrix)
+        cd.append((suite, tier, ranks, friedman, nemenyi))
 
     plot_dir, figures, plot_errors = run_dir / "plots", [], []
     for make, args in ((plots.metric_boxes, ()), (plots.auroc_vs_d, ()), (plots.runtime_vs_d, ()),
                        (plots.pr_curves, (run_dir,)), (plots.adjacency_heatmaps, (run_dir,)),
-                       (plots.sachs_graphs, (run_dir,)), (plots.score_histograms, (run_dir,))):
+                       (plots.sachs_graphs, (run_dir,)), (plots.score_histograms, (run_dir,)),
+                       (plots.paired_scatter, (lb,)), (plots.cd_diagrams, (cd,))):
         try:
             made = make(jobs, *args, plot_dir)
             figures += made if isinstance(made, list) else [made]
@@ -147,29 +205,33 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
     shortcut_md, shortcut_figs = shortcuts_section(jobs, plot_dir)
     figures += shortcut_figs
     machine = records[0].get("machine", {})
-    lines = ["# TabSCM Bench report", "",
+    lines = ["# TabSCM Bench report", "", *coverage_lines(run_dir, jobs), "",
              f"{len(jobs)} jobs ({', '.join(f'{v} {k}' for k, v in jobs['status'].value_counts().items())}); methods: "
              f"{', '.join(sorted(jobs['method'].unique()))}; suites: {', '.join(sorted(jobs['suite'].unique()))}.",
              f"Git {', '.join(sorted({str(r.get('git_commit')) for r in records}))}; machine "
              f"{machine.get('platform')} ({machine.get('cpus')} CPUs). Every number below traces to a file in `jobs/`.",
              *provenance_lines(records, superseded), "",
-             "## Verdict", "", *verdict(lb), "",
+             "## Verdict", "", *verdict(lb, paired), "",
              "## Failure findings", "", *findings(jobs), "",
              "Per-flag counts per method are in `diagnostics.csv`:", "",
              *[f"- {line}" for line in summary_flags(diag)], "",
              "Thresholds:", "", *[f"- `{k}`: {v}" for k, v in THRESHOLDS.items()],
              "- `reads_simulator`: on observational linear-Gaussian data (where the CPDAG is all the data identify), "
-             "the 95% bootstrap interval over jobs of `orientation_unidentifiable` (true edges the CPDAG leaves "
+             "the 95% bootstrap interval over datasets of `orientation_unidentifiable` (true edges the CPDAG leaves "
              f"undirected, oriented right) excludes 0.5, on at least {READS_SIM_MIN_EDGES} such edges", "",
              "A failed job (timeout, error, invalid) is scored as the empty graph in every mean below.", "",
              "## Dependence-blindness probe", "", *probe_lines(jobs), "",
+             "## Paired comparisons", "", *paired_lines(paired, cd), "",
              "## Leaderboard", "",
-             "Means over jobs with 95% bootstrap intervals; rank by mean AUROC. `ok/jobs`: jobs that finished (the "
-             "rest score as the empty graph). `shd` counts a reversal once; `SHD_cpdag` compares equivalence classes; "
+             "Means over datasets (a stochastic method's seeds averaged within a dataset first) with 95% bootstrap "
+             "intervals over datasets (`[–]`: fewer than 3 datasets, no interval); rank by mean AUROC over the "
+             "datasets every method of the table has a record on. `ok/jobs`: jobs that finished (the "
+             "rest score as the empty graph); a deterministic method runs once per dataset. `shd` counts a reversal once; `SHD_cpdag` compares equivalence classes; "
              "`skel. AUROC` ignores direction; `orient.` is the share of true edges scored above their reversal, "
              "`compelled` the same over the true edges the truth's essential graph orients (CPDAG; I-essential graph "
              "for interventional data) and `unident.` over those it leaves undirected (on linear-Gaussian data nothing "
-             "in the data orients them, so there 0.5 is the honest score). SID (parent-AID for CPDAG outputs) and the "
+             "in the data orients them, so there 0.5 is the honest score). SID (parent-AID for CPDAG outputs; undefined, so "
+             "left out, for a graph with a directed cycle: `sid_missing` counts those jobs) and the "
              "edge counts behind the split are in `leaderboard.csv`.", "", *leaderboard_markdown(lb),
              *tuebingen_lines(jobs),
              "## Sorting shortcuts in the data", "", *sortability_lines(jobs), "", *shortcut_md, "",

@@ -13,6 +13,7 @@ from joblib import Parallel, delayed, parallel_config
 from tqdm import tqdm
 
 from .atomic import remove_temporaries, write_atomic, write_text
+from .coverage import expected_jobs
 from .execute import DEFAULT_MEMORY_GB, remove_orphaned_job_dirs, run_job
 from .jobs import Job, git_commit
 from .processes import worker_start
@@ -93,7 +94,8 @@ def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "
         append_run(out, {"started": time.time(), "jobs": len(by_key), "todo": len(todo), "n_jobs": n_jobs,
                          "backend": backend, "force": force, "git_commit": git_commit(),
                          "methods": sorted({j.label for j in by_key.values()}),
-                         "suites": sorted({j.suite for j in by_key.values()})})
+                         "suites": sorted({j.suite for j in by_key.values()}),
+                         "expected": expected_jobs(by_key.values())})  # what `bench report` counts missing jobs by
         if not todo:
             return counts
         methods = tuple(sorted({j.method for j in todo}))

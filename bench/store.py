@@ -129,3 +129,31 @@ def folder_lock(out: str | Path):
         yield
     finally:
         os.close(fd)
+
+
+def lock_holder(out: str | Path) -> str | None:
+    """The pid of the run holding ``folder_lock`` on ``out`` now, else None. Read from /proc/locks where there is one,
+    so that looking never takes the lock (a run starting at that moment would be refused); elsewhere, a shared
+    lock tried and released at once."""
+    import fcntl
+    path = Path(out) / ".lock"
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        pid = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+        if os.path.exists("/proc/locks"):
+            inode = os.fstat(fd).st_ino
+            with open("/proc/locks") as f:  # "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"
+                held = any(len(p) > 5 and p[1] == "FLOCK" and p[5].rsplit(":", 1)[-1] == str(inode)
+                           for p in (line.split() for line in f))
+            return pid if held else None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return pid
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)

@@ -62,6 +62,9 @@ class SCMSpec:
     target nodes, of kind ``intervention``: ``do`` sets the node to a value (its parents no longer
     act), ``shift`` adds a constant to it, ``soft`` scales its parents' effect down to 0-50 % and
     shifts it (an inhibitor or activator, as in Sachs et al.: the parents still act).
+    ``scale_growth``: a nonlinear node's mechanism output is rescaled to the standard deviation of
+    the linear combination of its raw parents (see ``apply_mechanism``), so raw variance grows along
+    the causal order as in a linear SCM; False (default) keeps every earlier spec's bytes.
     """
 
     d: int = 10
@@ -79,6 +82,7 @@ class SCMSpec:
     intervention: str = "do"
     scaling: str = "none"
     max_rows: int = 2000
+    scale_growth: bool = False
 
     def __post_init__(self):
         mechs = (self.mechanism,) if isinstance(self.mechanism, str) else tuple(self.mechanism)
@@ -143,6 +147,8 @@ class SCMSpec:
         out = asdict(self)
         out["mechanism"] = list(self.mechanisms) if len(self.mechanisms) > 1 else self.mechanism
         out["weight_range"], out["noise_scale"] = list(self.weight_range), list(self.noise_scale)
+        if not self.scale_growth:  # left out when off, so every earlier spec keeps its dict (cache keys, meta)
+            del out["scale_growth"]
         return out
 
 
@@ -200,6 +206,11 @@ def apply_mechanism(rng: np.random.Generator, kind: str, P: np.ndarray, spec: SC
     """Noise-free value [n] of a node from its parents P [n, k] (k >= 1).
 
     ``fan_in``: divide the weights by sqrt(k) (False only for linear iSCM nodes, as in the paper).
+    A nonlinear mechanism reads its parents standardized, so its output has the same scale at every
+    depth; with ``spec.scale_growth`` it is rescaled to the sd of ``sum_k w_k x_k`` over the raw
+    parents (what a linear node would pass on), so scale accumulates along the causal order and an
+    iSCM (standardizing every node) removes something z-scoring does not. No extra draw: the same seed
+    gives the same graph and weights either way.
     """
     k = P.shape[1]
     lo, hi = spec.weight_range
@@ -208,6 +219,17 @@ def apply_mechanism(rng: np.random.Generator, kind: str, P: np.ndarray, spec: SC
         w = w / np.sqrt(k)
     if kind == "linear":
         return _rowsum(P, w)
+    out = _nonlinear(rng, kind, P, w, spec)
+    if spec.scale_growth:
+        sd = out.std()
+        out = out * (_rowsum(P, w).std() / sd) if sd > 1e-12 else out
+    return out
+
+
+def _nonlinear(rng: np.random.Generator, kind: str, P: np.ndarray, w: np.ndarray, spec: SCMSpec) -> np.ndarray:
+    """A nonlinear mechanism's value [n] on the standardized parents of P [n, k], weights ``w`` [k]."""
+    k = P.shape[1]
+    lo, hi = spec.weight_range
     u = _rowsum(_standardize(P), w)
     if kind == "sine":
         return np.sin(u)

@@ -16,7 +16,16 @@ import numpy as np
 
 
 class InvalidPrediction(ValueError):
-    """A prediction that breaks the contract (shape, NaN, values outside {0, 1}, a cycle)."""
+    """A prediction that breaks the contract (shape, NaN, values outside {0, 1}, self-loops, a two-way edge in a
+    graph not declared a CPDAG). A directed cycle is no breach: it is scored as returned and flagged."""
+
+
+def has_directed_cycle(graph) -> bool:
+    """Whether the directed part of ``graph`` [d, d] (edges set one way only) holds a cycle: e.g. causal-learn's PC
+    when its orientation rules conflict. Every metric is defined on such a graph, so it is scored, not zeroed."""
+    g = np.asarray(graph) != 0
+    directed = g & ~g.T
+    return not nx.is_directed_acyclic_graph(nx.from_numpy_array(directed.astype(int), create_using=nx.DiGraph))
 
 
 @dataclass(eq=False)
@@ -41,7 +50,8 @@ class Prediction:
         return cls(scores, G, cpdag, dict(info or {}))
 
     def validate(self, d: int) -> None:
-        """Raise InvalidPrediction unless this is a well-formed prediction for d variables."""
+        """Raise InvalidPrediction unless this is a well-formed prediction for d variables (a directed cycle is
+        well-formed: see ``has_directed_cycle``)."""
         s, g = np.asarray(self.scores), np.asarray(self.graph)
         if s.shape != (d, d) or g.shape != (d, d):
             raise InvalidPrediction(f"expected [{d}, {d}] scores and graph, got {s.shape} and {g.shape}")
@@ -52,11 +62,8 @@ class Prediction:
             raise InvalidPrediction("graph has values outside {0, 1}")
         if np.any(np.diag(g)):
             raise InvalidPrediction("graph has self-loops")
-        directed = g.astype(bool) & ~g.T.astype(bool)
         if not self.cpdag and (g.astype(bool) & g.T.astype(bool)).any():
             raise InvalidPrediction("graph has an edge in both directions but is not declared a CPDAG")
-        if not nx.is_directed_acyclic_graph(nx.from_numpy_array(directed.astype(int), create_using=nx.DiGraph)):
-            raise InvalidPrediction("graph has a directed cycle")
 
 
 def library_version(dist: str) -> str:

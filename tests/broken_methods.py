@@ -51,7 +51,9 @@ class Constant(Method):
 
 
 class Slow(Method):
-    """Sleeps, then returns the empty graph: for kill-and-resume tests."""
+    """Sleeps, then returns the empty graph: for kill-and-resume tests (stochastic: ``--seeds N`` gives N jobs)."""
+
+    deterministic = False
 
     def __init__(self, sleep: float = 0.4, seed: int = 0):
         self.sleep = sleep

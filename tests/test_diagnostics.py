@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from bench.diagnostics import auroc_interval, job_flags
+from bench.diagnostics import auroc_interval, failure_flags, job_flags
 from bench.metrics import evaluate
 from methods import Prediction
 
@@ -67,3 +67,12 @@ def test_flags_of_a_good_prediction():
     p = Prediction(S, T)
     f = job_flags(T, p, evaluate(T, p))
     assert not any(f[k] for k in ("empty_output", "constant_scores", "chance_auroc", "no_better_than_empty"))
+
+
+def test_a_directed_cycle_is_a_flag_not_a_failure():
+    T = np.array([[0, 1, 0], [0, 0, 1], [0, 0, 0]])
+    cyclic = Prediction.from_graph(np.array([[0, 1, 0], [0, 0, 1], [1, 0, 0]]), cpdag=True)
+    acyclic = Prediction.from_graph(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]]), cpdag=True)
+    assert job_flags(T, cyclic, evaluate(T, cyclic))["cyclic_output"] is True
+    assert job_flags(T, acyclic, evaluate(T, acyclic))["cyclic_output"] is False
+    assert "cyclic_output" not in failure_flags("invalid", "graph has a directed cycle")

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from datasets.generator import MECHANISMS, NOISES, SCMSpec, generate, topological_order
+from datasets.generator import NONLINEAR, MECHANISMS, NOISES, SCMSpec, generate, topological_order
 
 DIGEST_SNIPPET = """
 import hashlib, sys
@@ -99,6 +99,24 @@ def test_iscm_columns_are_standardized():
     ds = generate(SCMSpec(d=20, n=500, edge_prob=0.3, scaling="iscm"), 3)
     np.testing.assert_allclose(ds.X.mean(0), 0, atol=1e-10)
     np.testing.assert_allclose(ds.X.std(0), 1, atol=1e-10)
+
+
+def test_nonlinear_scale_growth_makes_raw_zscored_and_iscm_differ():
+    """Nonlinear mechanisms read standardized parents, so without scale_growth iSCM is z-scoring to rounding; with it
+    raw variance grows along the causal order (var-sortable, as raw linear data) and iSCM removes what z-scoring
+    leaves. The graph and weights are the same draws either way, and scale_growth=False is the earlier spec."""
+    from CausalDisco.analytics import var_sortability
+
+    base = SCMSpec(d=15, n=1000, expected_degree=2.5, mechanism=NONLINEAR)
+    assert base.to_dict() == {k: v for k, v in base.replace(scale_growth=True).to_dict().items() if k != "scale_growth"}
+    sorts = []
+    for seed in range(5):
+        off = [generate(base.replace(scaling=s), seed) for s in ("zscore", "iscm")]
+        raw, z, i = (generate(base.replace(scaling=s, scale_growth=True), seed) for s in ("none", "zscore", "iscm"))
+        np.testing.assert_allclose(off[0].X, off[1].X, atol=1e-8)
+        assert np.array_equal(raw.graph, off[0].graph) and np.abs(z.X - i.X).max() > 0.1
+        sorts.append(var_sortability(raw.X, raw.graph))
+    assert np.mean(sorts) > 0.85, sorts
 
 
 def test_raw_linear_variance_grows_iscm_does_not():

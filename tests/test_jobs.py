@@ -29,6 +29,15 @@ def test_a_stochastic_baseline_runs_several_seeds(quick):
     assert sum(j.method == "abs-corr" for j in jobs) == len(quick)
 
 
+def test_a_deterministic_method_runs_once_whatever_the_seeds(quick):
+    """More seeds of a deterministic method repeat its output: they would pose as replicates."""
+    for seeds in (1, 3, 7):
+        jobs = build_jobs(["random", "abs-corr", "pc"], quick, seeds)
+        assert [j.seed for j in jobs if j.method == "abs-corr"] == [0] * len(quick)
+        assert [j.seed for j in jobs if j.method == "pc"] == [0] * len(quick)
+        assert sum(j.method == "random" for j in jobs) == max(seeds, 5) * len(quick)
+
+
 def test_an_unrelated_method_module_changes_no_key(quick, tmp_path):
     before = {j.key for j in build_jobs(["pc", "abs-corr", "tabscm"], quick, 1)}
     new = ROOT / "methods" / "zz_unrelated_for_a_test.py"

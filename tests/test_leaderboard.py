@@ -1,4 +1,7 @@
 """leaderboard.csv rows per setting, the orientation split, and the verdict the report leads with."""
+import numpy as np
+import pytest
+
 from bench.leaderboard import leaderboard, verdict
 from bench.tables import jobs_table
 from tests.test_tables import record
@@ -68,3 +71,55 @@ def test_verdict_with_a_trivial_baseline_setting_only():
     text = "\n".join(verdict(leaderboard(_jobs(recs))))
     assert "**tabscm** (learned) does not beat the best trivial baseline on `s`" in text
     assert "vs abs-corr(edges_per_node=2.0) 0.900" in text
+
+
+def test_intervals_are_over_datasets_with_seeds_averaged_first():
+    """Three seeds of one dataset are one replicate: the row is the same as with one seed (jobs aside)."""
+    one = [record("abs-corr", f"d{i}", auroc=a) for i, a in enumerate([0.7, 0.8, 0.9, 0.75])]
+    three = [record("abs-corr", f"d{i}", seed=s, auroc=a) for i, a in enumerate([0.7, 0.8, 0.9, 0.75])
+             for s in range(3)]
+    a, b = (leaderboard(_jobs(r)).iloc[0] for r in (one, three))
+    assert (a["jobs"], b["jobs"], a["n_datasets"], b["n_datasets"]) == (4, 12, 4, 4)
+    for c in ("auroc_mean", "auroc_ci_low", "auroc_ci_high"):
+        assert a[c] == pytest.approx(b[c], abs=1e-12), c
+    noisy = [record("random", f"d{i}", seed=s, auroc=0.5 + 0.1 * (s - 1)) for i in range(4) for s in range(3)]
+    row = leaderboard(_jobs(noisy)).iloc[0]
+    assert row["auroc_ci_low"] == row["auroc_ci_high"] == 0.5  # seed spread is not dataset spread
+
+
+def test_no_interval_from_fewer_than_three_datasets():
+    lb = leaderboard(_jobs([record("pc", f"d{i}", auroc=0.6 + 0.1 * i) for i in range(2)]))
+    row = lb.iloc[0]
+    assert row["auroc_mean"] == pytest.approx(0.65) and np.isnan(row["auroc_ci_low"]) and np.isnan(row["auroc_ci_high"])
+    assert "0.650 [–]" in "\n".join(verdict(lb))
+
+
+def test_ranks_use_only_datasets_every_method_has_and_ties_are_named():
+    recs = [record("pc", f"d{i}", auroc=0.6) for i in range(6)]
+    recs += [record("ges", f"d{i}", auroc=0.9 if i < 2 else 0.6) for i in range(6)]
+    recs += [record("tabscm", f"d{i}", learned=True, auroc=0.6) for i in range(2, 6)]  # an interrupted run
+    lb = leaderboard(_jobs(recs))
+    rows = lb[lb["tier"] == "all"].set_index("method")
+    assert set(rows["ranked_datasets"]) == {4} and rows.loc["tabscm", "n_datasets"] == 4
+    assert rows.loc["ges", "auroc_mean"] == pytest.approx(0.7)  # its own datasets, shown beside
+    assert set(rows["rank"]) == {1.0}  # on d2-d5 all three score 0.6: a tie, not a win by ges's easy datasets
+    bullet = next(line for line in verdict(lb) if line.startswith("- `s`"))
+    assert "**ges** and **pc** and **tabscm** tie" in bullet and "wins" not in bullet
+    assert "over 4 datasets (of 6" in bullet
+
+
+@pytest.mark.slow
+def test_more_seeds_leave_a_deterministic_methods_row_as_it_was(tmp_path):
+    """README's `--seeds 3` example: abs-corr's row (jobs, mean, interval) is the one `--seeds 1` gives; random
+    still runs 5 seeds per dataset."""
+    import pandas as pd
+    from bench.cli import main
+    rows = {}
+    for seeds in (1, 3):
+        out = tmp_path / f"s{seeds}"
+        assert main(["run", "--suite", "quick", "--methods", "abs-corr,random", "--seeds", str(seeds), "--out",
+                     str(out), "--quiet", "--n-jobs", "2"]) == 0
+        lb = pd.read_csv(out / "leaderboard.csv").set_index("method")
+        rows[seeds] = lb.loc["abs-corr", ["jobs", "n_datasets", "auroc_mean", "auroc_ci_low", "auroc_ci_high"]]
+        assert lb.loc["random", "jobs"] == 5 * lb.loc["random", "n_datasets"] == 20
+    assert rows[1].equals(rows[3]) and rows[1]["jobs"] == 4

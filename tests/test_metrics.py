@@ -106,6 +106,18 @@ def test_cyclic_truth_gives_nan_for_class_metrics_only():
     assert m["shd"] == 1 and m["recall"] == pytest.approx(2 / 3)
 
 
+def test_a_pdag_with_a_directed_cycle_is_scored_as_returned():
+    """PC's orientation conflicts: SHD, SHD_cpdag, AUROC and orientation defined; SID (needs acyclicity) NaN."""
+    T = _adj(4, [(0, 1), (1, 2), (2, 3)])
+    G = _adj(4, [(0, 1), (1, 2), (2, 0), (2, 3), (3, 2)])  # 0 -> 1 -> 2 -> 0, 2 - 3
+    m = evaluate(T, pred(G, cpdag=True))
+    assert m["shd"] == 2  # the extra 2 -> 0, the undirected 2 - 3
+    assert m["shd_cpdag"] == pairwise_shd(np.array([[0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 1, 0]]), G) == 3
+    assert m["orientation_accuracy"] == pytest.approx((1 + 1 + 0.5) / 3)
+    assert np.isfinite(m["auroc"]) and m["precision"] == pytest.approx(3 / 5)
+    assert np.isnan(m["sid"])
+
+
 def test_every_ranked_metric_is_returned():
     m = evaluate(CHAIN, pred(CHAIN))
     assert set(HIGHER_IS_BETTER) <= set(m)

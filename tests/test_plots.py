@@ -80,3 +80,33 @@ def test_box_plots_colour_boxes_by_method(drawn, tmp_path):
     faces = [mcolors.to_hex(p.get_facecolor()) for p in ax.patches][:len(METHODS)]
     expected = plots.method_colors(jobs["method"])
     assert faces == [mcolors.to_hex(expected[m]) for m in sorted(METHODS)]
+
+
+def test_paired_scatter_has_a_point_per_dataset_and_the_diagonal(drawn, tmp_path):
+    from bench.leaderboard import leaderboard
+    recs = [record(m, f"d{i}", suite=s, learned=m == "tabscm" or None, seed=seed,
+                   auroc=(0.9 if m == "tabscm" and i % 3 else 0.6) if m != "abs-corr" else 0.7)
+            for s in ("s1", "s2") for i in range(5) for m in ("tabscm", "abs-corr", "pc")
+            for seed in (range(3) if m == "tabscm" else [0])]
+    jobs = jobs_table(recs)
+    plots.paired_scatter(jobs, leaderboard(jobs), tmp_path)
+    fig = drawn["paired_scatter.png"]
+    panels = [ax for ax in fig.axes if ax.collections]
+    assert len(panels) == 2  # one per suite
+    ax = panels[0]
+    assert len(ax.collections[0].get_offsets()) == 5  # datasets, not jobs (tabscm ran 3 seeds)
+    diag = [ln for ln in ax.get_lines() if list(ln.get_xdata()) == list(ln.get_ydata())]
+    assert diag and "3 above, 0 on, 2 below" in ax.get_title()
+
+
+def test_cd_diagram_is_drawn_from_the_rank_test(drawn, tmp_path):
+    import pandas as pd
+    from bench.paired import rank_test
+    m = pd.DataFrame({"a": [0.9, 0.8, 0.85, 0.7, 0.95, 0.9], "b": [0.7, 0.75, 0.6, 0.65, 0.8, 0.7],
+                      "c": [0.5, 0.55, 0.5, 0.6, 0.5, 0.52]}, index=[f"d{i}" for i in range(6)])
+    ranks, friedman, nemenyi = rank_test(m)
+    paths = plots.cd_diagrams(jobs_table([record(x) for x in "abc"]), [("s", "all", ranks, friedman, nemenyi)],
+                              tmp_path)
+    assert [p.name for p in paths] == ["cd_s.png"]
+    text = " ".join(t.get_text() for ax in drawn["cd_s.png"].axes for t in ax.texts)
+    assert all(name in text for name in "abc") and "(1.00)" in text and "(3.00)" in text

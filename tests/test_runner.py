@@ -36,12 +36,14 @@ def test_failures_are_results(tmp_path):
     assert status[f"{B}Crash"] == {"error"}
     assert status[f"{B}Segfault"] == {"error"}
     assert status[f"{B}NaNScores"] == {"invalid"}
-    assert status[f"{B}Cyclic"] == {"invalid"}
+    assert status[f"{B}Cyclic"] == {"ok"}  # a cycle is scored as returned and flagged, not zeroed
     assert status["abs-corr"] == {"ok"}
     hang = df[df["method"] == f"{B}Hang"]
     assert hang["runtime_s"].between(2.0, 6.0).all(), hang["runtime_s"].tolist()  # killed near its budget
     assert time.time() - t0 < 120
-    assert df[df["method"] == f"{B}Cyclic"]["cyclic_output"].all()
+    cyclic = df[df["method"] == f"{B}Cyclic"]
+    assert cyclic["cyclic_output"].all() and cyclic["sid"].isna().all() and cyclic["shd"].notna().all()
+    assert not df.loc[df["method"] != f"{B}Cyclic", "cyclic_output"].any()
     assert df[df["method"] == f"{B}Constant"]["constant_scores"].all()
     # failures are scored as the empty graph, so they count in means
     crash = df[df["method"] == f"{B}Crash"]

@@ -1,0 +1,62 @@
+"""Paired comparisons over datasets: the record (ties named), the interval, Wilcoxon, the rank test."""
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import wilcoxon
+
+from bench.leaderboard import leaderboard
+from bench.paired import compare, paired_table, rank_matrices, rank_test
+from bench.tables import jobs_table
+from tests.test_tables import record
+
+
+def test_compare_counts_wins_ties_losses_in_each_metrics_direction():
+    a = pd.Series([0.9, 0.8, 0.7, 0.6], index=list("wxyz"))
+    b = pd.Series([0.8, 0.8, 0.75, 0.5], index=list("wxyz"))
+    r = compare(a, b, "auroc")
+    assert (r["wins"], r["ties"], r["losses"], r["datasets"]) == (2, 1, 1, 4)
+    assert r["mean_diff"] == pytest.approx(0.0375)
+    assert r["p_wilcoxon"] == pytest.approx(wilcoxon([0.1, -0.05, 0.1]).pvalue)  # the tie dropped
+    shd = compare(pd.Series([3.0, 5.0, 4.0]), pd.Series([4.0, 5.0, 2.0]), "shd")  # lower is better
+    assert (shd["wins"], shd["ties"], shd["losses"]) == (1, 1, 1)
+    assert np.isnan(compare(a, a, "auroc")["p_wilcoxon"])  # all ties: nothing to test
+    assert np.isnan(compare(a[:2], b[:2], "auroc")["ci_low"])  # two datasets: no interval
+
+
+def _jobs(n_datasets=4, seeds=3):
+    recs = []
+    for i in range(n_datasets):
+        recs += [record("tabscm", f"d{i}", learned=True, seed=s, auroc=0.8 + 0.01 * i + 0.001 * s)
+                 for s in range(seeds)]
+        recs += [record("abs-corr", f"d{i}", auroc=0.75 + 0.03 * i), record("pc", f"d{i}", auroc=0.7)]
+    return jobs_table(recs)
+
+
+def test_the_learned_model_is_paired_with_the_best_trivial_baseline_over_datasets():
+    jobs = _jobs()
+    p = paired_table(jobs, leaderboard(jobs))
+    row = p[(p["method"] == "tabscm") & (p["role"] == "best trivial") & (p["metric"] == "auroc")].iloc[0]
+    assert row["reference"] == "abs-corr" and row["datasets"] == 4  # seeds averaged: 4 pairs, not 12
+    assert (row["wins"], row["ties"], row["losses"]) == (3, 0, 1)  # d0-d2 above abs-corr, d3 0.831 vs 0.84
+    assert row["method_mean"] == pytest.approx(np.mean([0.801 + 0.01 * i for i in range(4)]))
+    assert set(p.loc[p["role"] == "winner", "reference"]) == {"tabscm"}
+
+
+def test_a_method_missing_datasets_narrows_the_pairs_to_the_shared_ones():
+    jobs = _jobs()
+    jobs = jobs[~((jobs["method"] == "pc") & jobs["dataset"].isin(["d0", "d1"]))]
+    lb = leaderboard(jobs)
+    assert set(lb["ranked_datasets"]) == {2}
+    p = paired_table(jobs, lb)
+    assert set(p["datasets"]) == {2}
+
+
+def test_rank_test_needs_five_shared_datasets_and_three_methods():
+    assert list(rank_matrices(*(lambda j: (j, leaderboard(j)))(_jobs(4)))) == []
+    jobs = _jobs(6)
+    (suite, tier, m), = rank_matrices(jobs, leaderboard(jobs))
+    assert m.shape == (6, 3)
+    ranks, friedman, nemenyi = rank_test(m)
+    assert ranks["tabscm"] == ranks["abs-corr"] == 1.5 and ranks["pc"] == 3.0  # each first on three datasets
+    assert friedman == pytest.approx(0.0111, abs=1e-3)  # chi2 = 9 on 2 degrees of freedom
+    assert nemenyi.loc["tabscm", "pc"] < 0.05 and list(nemenyi.columns) == list(m.columns)
