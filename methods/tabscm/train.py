@@ -111,6 +111,24 @@ def sample_spec(rng: np.random.Generator, data: dict, d: int | None = None, n: i
                    max_rows=max(2000, n), **{"graph": "er", "mechanism": mech, **dens, **extra})
 
 
+def training_distribution(data: dict, invariant: tuple[str, ...] = ("log_var_spread",)):
+    """The distribution the trainer draws from (the config's ``data``), declared for the harness: dataset k is
+    the one ``draw`` makes for training seed ``TRAIN_BASE + k`` (batches share d and n, drawn from the same
+    ranges). The model z-scores its input, so it cannot see the columns' scales (``invariant``)."""
+    import hashlib
+
+    from datasets.generator import GENERATOR_VERSION
+
+    from ..base import TrainingDistribution
+
+    def sample(k: int):
+        seed = TRAIN_BASE + int(k)
+        return generate(sample_spec(np.random.default_rng([seed, 7]), data), seed)
+
+    key = hashlib.sha256(json.dumps([data, GENERATOR_VERSION], sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return TrainingDistribution(key=key, draw=sample, invariant=invariant)
+
+
 def lingauss(ds) -> bool:
     """Every node linear with homoscedastic Gaussian noise: data that identify the graph only up to
     its (I-)essential graph."""
