@@ -25,10 +25,13 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-TRAINING_DRAWS = 300
+TRAINING_DRAWS = 1000
 CENTRAL = 0.99
 MARGIN = 0.05
 K = 5
+K_CONDITIONAL = 25
+CONDITIONAL_FACTOR = 2.0
+FLOOR = 0.1
 TOP = 3
 
 
@@ -50,84 +53,108 @@ def training_cloud(method, draws: int = TRAINING_DRAWS) -> pd.DataFrame | None:
     if dist is None:
         return None
     path = cloud_path(method, dist, draws)
-    if path.exists():
-        cloud = pd.read_csv(path)
-    else:
-        rows = []
-        for k in range(draws):
-            ds = dist.draw(k)
-            rows.append(describe(ds.X, ds.interventions))
-        cloud = pd.DataFrame(rows)
+    if not path.exists():
+        import fcntl
+
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")  # atomic: two workers may build it at once
-        with os.fdopen(fd, "w") as f:
-            cloud.to_csv(f, index=False)
-        os.replace(tmp, path)
+        with open(path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # one process draws it; the others wait and read it
+            if not path.exists():
+                cloud = pd.DataFrame([describe(ds.X, ds.interventions) for ds in map(dist.draw, range(draws))])
+                fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+                with os.fdopen(fd, "w") as f:
+                    cloud.to_csv(f, index=False)
+                os.replace(tmp, path)
+    cloud = pd.read_csv(path)
     return cloud.drop(columns=[c for c in dist.invariant if c in cloud])
 
 
 @lru_cache(maxsize=16)
-def cloud_for(name: str, params_json: str) -> pd.DataFrame | None:
-    """``training_cloud`` of a registered method with parameters, once per process."""
+def reference_for(name: str, params_json: str) -> "Reference | None":
+    """The prepared ``training_cloud`` of a registered method with parameters (JSON), once per process."""
     from methods import get_method
 
-    return training_cloud(get_method(name, **json.loads(params_json)))
+    cloud = training_cloud(get_method(name, **json.loads(params_json)))
+    return None if cloud is None else Reference(cloud)
 
 
-def _transform(df: pd.DataFrame) -> np.ndarray:
-    return np.arcsinh(df.to_numpy(dtype=float))
+class Reference:
+    """A training cloud prepared for comparisons: robustly standardized descriptors, and the training datasets' own
+    nearest-neighbour distances and conditional deviations (each against the rest of the cloud), which calibrate
+    the thresholds."""
+
+    def __init__(self, cloud: pd.DataFrame):
+        cols = [c for c in cloud.columns if np.isfinite(cloud[c].to_numpy(dtype=float)).all()]
+        self.cloud, self.cols = cloud[cols], cols
+        T = np.arcsinh(self.cloud.to_numpy(dtype=float))
+        self.med = np.median(T, axis=0)
+        q1, q3 = np.percentile(T, [25, 75], axis=0)
+        scale = (q3 - q1) / 1.349
+        sd = T.std(axis=0)
+        self.scale = np.where(scale > 1e-9, scale, np.where(sd > 1e-9, sd, 0.05))
+        self.Z = (T - self.med) / self.scale
+        lo_q, hi_q = (1 - CENTRAL) / 2, (1 + CENTRAL) / 2
+        self.lo, self.hi = self.cloud.quantile(lo_q), self.cloud.quantile(hi_q)
+        self.own_nn = np.array([self._knn(z, i) for i, z in enumerate(self.Z)])
+        self.nn_threshold = float(np.quantile(self.own_nn, CENTRAL))
+        own = np.abs(np.array([self._conditional(z, i) for i, z in enumerate(self.Z)]))
+        self.cond_threshold = np.quantile(own, CENTRAL, axis=0) * CONDITIONAL_FACTOR + 1e-9
+
+    def standardize(self, values: dict) -> np.ndarray:
+        x = np.array([float(values.get(c, np.nan)) for c in self.cols])
+        return (np.arcsinh(x) - self.med) / self.scale
+
+    def _knn(self, z: np.ndarray, skip: int | None = None) -> float:
+        D = np.sqrt(((self.Z - z) ** 2).sum(axis=1))
+        if skip is not None:
+            D[skip] = np.inf
+        return float(np.sort(D)[:K].mean())
+
+    def _conditional(self, z: np.ndarray, skip: int | None = None) -> np.ndarray:
+        """Per descriptor: its deviation from the ``K_CONDITIONAL`` training datasets nearest on all the others,
+        in their standard deviations (plus ``FLOOR``, for descriptors nearly constant there)."""
+        diff2 = (self.Z - z) ** 2
+        total = diff2.sum(axis=1)
+        out = np.empty(len(self.cols))
+        for c in range(len(self.cols)):
+            dist = total - diff2[:, c]
+            if skip is not None:
+                dist[skip] = np.inf
+            nb = np.argpartition(dist, K_CONDITIONAL)[:K_CONDITIONAL]
+            v = self.Z[nb, c]
+            out[c] = (z[c] - v.mean()) / (v.std() + FLOOR)
+        return out
 
 
-def _robust_scale(T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    med = np.nanmedian(T, axis=0)
-    q1, q3 = np.nanpercentile(T, [25, 75], axis=0)
-    scale = (q3 - q1) / 1.349
-    fallback = np.nanstd(T, axis=0)
-    scale = np.where(scale > 1e-9, scale, np.where(fallback > 1e-9, fallback, 0.05))
-    return med, scale
-
-
-def _knn(A: np.ndarray, B: np.ndarray, k: int, same: bool = False) -> np.ndarray:
-    """Mean distance of each row of A to its k nearest rows of B (itself excluded when ``same``)."""
-    D = np.sqrt(((A[:, None, :] - B[None, :, :]) ** 2).sum(axis=2))
-    if same:
-        np.fill_diagonal(D, np.inf)
-    return np.sort(D, axis=1)[:, :k].mean(axis=1)
-
-
-def coverage(values: dict, cloud: pd.DataFrame) -> dict:
-    """Where one dataset's descriptors ``values`` lie against a training ``cloud`` (see the module docstring)."""
-    cols = [c for c in cloud.columns if np.isfinite(cloud[c].to_numpy(dtype=float)).all()
-            and np.isfinite(float(values.get(c, np.nan)))]
-    C = cloud[cols]
+def coverage(values: dict, cloud) -> dict:
+    """Where one dataset's descriptors ``values`` lie against a training ``cloud`` (a DataFrame or ``Reference``;
+    see the module docstring)."""
+    ref = cloud if isinstance(cloud, Reference) else Reference(cloud)
+    cols = [c for c in ref.cols if np.isfinite(float(values.get(c, np.nan)))]
     x = pd.Series({c: float(values[c]) for c in cols})
-    lo_q, hi_q = (1 - CENTRAL) / 2, (1 + CENTRAL) / 2
-    lo, hi = C.quantile(lo_q), C.quantile(hi_q)
+    lo, hi = ref.lo[cols], ref.hi[cols]
     pad = MARGIN * (hi - lo)
     below, above = x < lo - pad, x > hi + pad
-    out_cols = [c for c in cols if below[c] or above[c]]
-    T = _transform(C)
-    med, scale = _robust_scale(T)
-    Zc = (T - med) / scale
-    zx = (np.arcsinh(x.to_numpy(dtype=float)) - med) / scale
-    own = _knn(Zc, Zc, K, same=True)
-    threshold = float(np.quantile(own, CENTRAL))
-    dist = float(_knn(zx[None, :], Zc, K)[0])
-    nn_outside = dist > threshold
-    pct = {c: float((C[c] < x[c]).mean() + 0.5 * (C[c] == x[c]).mean()) for c in cols}
-    named = out_cols
-    if nn_outside and not out_cols:  # in range one by one, not together: the ones furthest from its neighbours
-        nearest = np.argsort(np.sqrt(((Zc - zx) ** 2).sum(axis=1)))[:K]
-        gap = np.abs(zx - Zc[nearest].mean(axis=0))
-        named = [cols[i] for i in np.argsort(-gap)[:TOP]]
+    z = np.nan_to_num(ref.standardize(values))
+    dist = ref._knn(z)
+    cond = ref._conditional(z)
+    ratio = pd.Series(np.abs(cond) / ref.cond_threshold, index=ref.cols)[cols]
+    unusual = ratio > 1
+    named = [c for c in cols if below[c] or above[c]]
+    named += [c for c in ratio[unusual].sort_values(ascending=False).index if c not in named]
+    nn_outside = dist > ref.nn_threshold
+    if nn_outside and not named:  # in range one by one, not together: the ones furthest from its neighbours
+        named = list(ratio.sort_values(ascending=False).index[:TOP])
+    lo_q, hi_q = (1 - CENTRAL) / 2, (1 + CENTRAL) / 2
 
     def say(c):
         if below[c]:
             return f"{c} {x[c]:.3g} (training {100 * lo_q:g}th percentile {lo[c]:.3g})"
         if above[c]:
             return f"{c} {x[c]:.3g} (training {100 * hi_q:g}th percentile {hi[c]:.3g})"
-        return f"{c} {x[c]:.3g} (training percentile {100 * pct[c]:.0f}, but not near any training dataset)"
+        pct = float((ref.cloud[c] < x[c]).mean() * 100)
+        return f"{c} {x[c]:.3g} (in the training range, percentile {pct:.0f}, but not for data like these otherwise)"
 
-    return {"outside_training": bool(out_cols or nn_outside), "outside_descriptors": ", ".join(named),
+    return {"outside_training": bool(named), "outside_descriptors": ", ".join(named),
             "outside_detail": "; ".join(say(c) for c in named), "training_nn_distance": dist,
-            "training_nn_threshold": threshold, "training_draws": int(len(C))}
+            "training_nn_threshold": ref.nn_threshold, "training_draws": int(len(ref.cloud))}

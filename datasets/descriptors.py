@@ -22,7 +22,9 @@ Columns are z-scored first (the learned models read z-scored data); rows are cap
 - ``r2_linear_median`` / ``_max``: held-out R^2 of a linear regression of each variable on its ``CANDIDATES``
   most related others (by |corr| and by |corr| with their squares); ``nonlinearity_median`` / ``_max`` /
   ``nonlinear_share``: the held-out gain in R^2 of an additive cubic basis (z, z^2, z^3, tanh) on the same
-  candidates over the linear fit, and the share of variables where it exceeds ``NONLINEAR_GAIN``.
+  candidates over the linear fit, and the share of variables where it exceeds ``NONLINEAR_GAIN``;
+  ``nonlinear_share_explained`` the same share among the variables the flexible fit explains (R^2 above
+  ``EXPLAINED``: mostly those with parents), near 0 or 1 when one mechanism drives every node, between when many.
 - ``heteroscedasticity_median``: R^2 of the squared (held-out, flexible) residuals regressed on the fitted value
   and its square; 0 when the noise variance does not depend on the parents.
 - ``resid_abs_skew_median``, ``resid_kurtosis_median``, ``resid_nongaussianity_median``: the residuals'
@@ -38,11 +40,13 @@ CANDIDATES = 6
 SIGNIFICANT_Z = 3.0
 OUTLIER_Z = 5.0
 NONLINEAR_GAIN = 0.05
+EXPLAINED = 0.3
 DESCRIPTORS = ("n", "d", "intervened_row_share", "abs_corr_mean", "abs_corr_max", "dependent_pair_share",
                "partial_dependent_share", "partial_degree_max_share", "partial_degree_ratio", "skewness_median",
                "skewness_max", "kurtosis_median", "kurtosis_max", "outlier_share", "gauss_distance_median",
                "gauss_distance_max", "tie_share", "log_var_spread", "r2_linear_median", "r2_linear_max",
-               "nonlinearity_median", "nonlinearity_max", "nonlinear_share", "heteroscedasticity_median",
+               "nonlinearity_median", "nonlinearity_max", "nonlinear_share", "nonlinear_share_explained",
+               "heteroscedasticity_median",
                "resid_abs_skew_median", "resid_kurtosis_median", "resid_nongaussianity_median")
 
 
@@ -168,7 +172,7 @@ def _describe(X, interventions, seed: int) -> dict:
     C2 = np.abs(np.nan_to_num(Z.T @ S2 / n))  # |corr(z_j, z_i^2)|: quadratic links that correlation misses
     fold = rng.permutation(n) % 2
     k = min(CANDIDATES, d - 1)
-    r2l, gain, het, rsk, rku = [], [], [], [], []
+    r2l, r2f, gain, het, rsk, rku = [], [], [], [], [], []
     absC = np.abs(C)
     grams = _Grams(Z, fold)
     for j in range(d):
@@ -178,7 +182,7 @@ def _describe(X, interventions, seed: int) -> dict:
         y = Z[:, j]
         lin, flex = grams.predict(j, cand, False), grams.predict(j, cand, True)
         a, b = _r2(y, lin), _r2(y, flex)
-        r2l.append(a)
+        r2l.append(a), r2f.append(b)
         gain.append(max(0.0, b - a))
         res = y - flex
         r2res = res ** 2
@@ -187,10 +191,12 @@ def _describe(X, interventions, seed: int) -> dict:
         s, ku = _moments(res[:, None])
         rsk.append(abs(float(s[0]))), rku.append(float(ku[0]))
     r2l, gain = np.asarray(r2l), np.asarray(gain)
+    explained = np.asarray(r2f) > EXPLAINED
     rsk, rku = np.asarray(rsk), np.asarray(rku)
     out.update(r2_linear_median=float(np.median(r2l)), r2_linear_max=float(r2l.max()),
                nonlinearity_median=float(np.median(gain)), nonlinearity_max=float(gain.max()),
                nonlinear_share=float((gain > NONLINEAR_GAIN).mean()),
+               nonlinear_share_explained=float((gain[explained] > NONLINEAR_GAIN).mean()) if explained.any() else 0.0,
                heteroscedasticity_median=float(np.median(het)),
                resid_abs_skew_median=float(np.median(rsk)), resid_kurtosis_median=float(np.median(rku)),
                resid_nongaussianity_median=float(np.median(rsk ** 2 + rku ** 2 / 4.0)))
