@@ -19,6 +19,8 @@ Columns are z-scored first (the learned models read z-scored data); rows are cap
 - ``tie_share``: 1 - the median share of distinct values per column (discretized or censored measurements).
 - ``log_var_spread``: standard deviation of the columns' log variances before z-scoring (raw scales; 0 when
   z-scored).
+- Regressions (the rest of this list) use the observational rows when there are at least ``MIN_REGRESSION_ROWS``
+  of them and a fifth of the table: an intervened row is set from outside, not by its mechanism.
 - ``r2_linear_median`` / ``_max``: held-out R^2 of a linear regression of each variable on its ``CANDIDATES``
   most related others (by |corr| and by |corr| with their squares); ``nonlinearity_median`` / ``_max`` /
   ``nonlinear_share``: the held-out gain in R^2 of an additive cubic basis (z, z^2, z^3, tanh) on the same
@@ -29,25 +31,29 @@ Columns are z-scored first (the learned models read z-scored data); rows are cap
   and its square; 0 when the noise variance does not depend on the parents.
 - ``resid_abs_skew_median``, ``resid_kurtosis_median``, ``resid_nongaussianity_median``: the residuals'
   |skewness|, excess kurtosis and skew^2 + kurt^2 / 4 (Jarque-Bera over n): non-Gaussian noise.
+  ``resid_kurtosis_linear``: the residuals' excess kurtosis over the variables explained (R^2 above ``EXPLAINED``)
+  without a nonlinear gain, where a residual is the noise itself rather than a misfit (all variables if none).
 """
 from __future__ import annotations
 
 import numpy as np
 
-DESCRIPTOR_VERSION = 1
+DESCRIPTOR_VERSION = 3
 MAX_ROWS = 2000
 CANDIDATES = 6
 SIGNIFICANT_Z = 3.0
 OUTLIER_Z = 5.0
 NONLINEAR_GAIN = 0.05
 EXPLAINED = 0.3
+MIN_REGRESSION_ROWS = 50
 DESCRIPTORS = ("n", "d", "intervened_row_share", "abs_corr_mean", "abs_corr_max", "dependent_pair_share",
                "partial_dependent_share", "partial_degree_max_share", "partial_degree_ratio", "skewness_median",
                "skewness_max", "kurtosis_median", "kurtosis_max", "outlier_share", "gauss_distance_median",
                "gauss_distance_max", "tie_share", "log_var_spread", "r2_linear_median", "r2_linear_max",
                "nonlinearity_median", "nonlinearity_max", "nonlinear_share", "nonlinear_share_explained",
                "heteroscedasticity_median",
-               "resid_abs_skew_median", "resid_kurtosis_median", "resid_nongaussianity_median")
+               "resid_abs_skew_median", "resid_kurtosis_median", "resid_nongaussianity_median",
+               "resid_kurtosis_linear")
 
 
 def _moments(Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -128,9 +134,12 @@ def _describe(X, interventions, seed: int) -> dict:
     if n_all < 4 or d < 1:
         return out
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0xDE5C]))
+    rows = np.arange(n_all)
     if n_all > MAX_ROWS:
-        X = X[np.sort(rng.choice(n_all, MAX_ROWS, replace=False))]
+        rows = np.sort(rng.choice(n_all, MAX_ROWS, replace=False))
+        X = X[rows]
     n = X.shape[0]
+    observational = np.ones(n, dtype=bool) if mask is None else ~mask[rows].any(axis=1)
     with np.errstate(all="ignore"):
         var = X.var(axis=0)
         ok = np.isfinite(var) & (var > 0)
@@ -167,7 +176,13 @@ def _describe(X, interventions, seed: int) -> dict:
     deg = sig.sum(axis=1)
     out.update(partial_dependent_share=float(sig[off].mean()), partial_degree_max_share=float(deg.max() / (d - 1)),
                partial_degree_ratio=float(deg.max() / deg.mean()) if deg.mean() > 0 else 0.0)
-    # regressions of each variable on a few related others: linear vs additive cubic, held out
+    # regressions of each variable on a few related others: linear vs additive cubic, held out; on the
+    # observational rows where there are enough (an intervened row is set from outside, not by its mechanism)
+    if observational.sum() >= max(MIN_REGRESSION_ROWS, 0.2 * n):
+        Z = Z[observational]
+        Z = np.nan_to_num((Z - Z.mean(axis=0)) / np.where(Z.std(axis=0) > 0, Z.std(axis=0), 1.0))
+        n = Z.shape[0]
+        C = np.clip(Z.T @ Z / n, -1, 1)
     S2 = Z ** 2 - 1.0
     C2 = np.abs(np.nan_to_num(Z.T @ S2 / n))  # |corr(z_j, z_i^2)|: quadratic links that correlation misses
     fold = rng.permutation(n) % 2
@@ -200,4 +215,6 @@ def _describe(X, interventions, seed: int) -> dict:
                heteroscedasticity_median=float(np.median(het)),
                resid_abs_skew_median=float(np.median(rsk)), resid_kurtosis_median=float(np.median(rku)),
                resid_nongaussianity_median=float(np.median(rsk ** 2 + rku ** 2 / 4.0)))
+    linear = explained & (gain <= NONLINEAR_GAIN)  # residuals there are the noise itself, not a misfit
+    out["resid_kurtosis_linear"] = float(np.median(rku[linear] if linear.any() else rku))
     return {k: float(v) for k, v in out.items()}
