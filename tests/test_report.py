@@ -122,3 +122,30 @@ def test_superseded_records_and_mixed_code_are_said_first(tmp_path):
     assert "**1 job file is superseded**" in head and "**This folder mixes code versions**: the jobs of abs-corr" in head
     jobs = pd.read_csv(tmp_path / "jobs.csv")
     assert len(jobs) == len(files) and "0" * 20 in set(jobs["key"].astype(str).str.zfill(20))
+
+
+def _coverage_jobs():
+    import pandas as pd
+    rows = [{"method": "tabscm", "method_name": "tabscm", "params": "{}", "dataset": "sachs-obs853", "tier": "real",
+             "outside_training": True, "outside_descriptors": "kurtosis_max, n",
+             "outside_detail": "kurtosis_max 757 (training 99.5th percentile 446); n 853 (in the training range, "
+                               "percentile 80, but not for data like these otherwise)",
+             "ds_kurtosis_max": 757.0, "ds_n": 853.0, "ds_abs_corr_mean": 0.1, "ds_nonlinearity_median": 0.0},
+            {"method": "tabscm", "method_name": "tabscm", "params": "{}", "dataset": "default-linear-d10-raw",
+             "tier": "small", "outside_training": False, "outside_descriptors": "", "outside_detail": "",
+             "ds_kurtosis_max": 0.3, "ds_n": 1000.0, "ds_abs_corr_mean": 0.3, "ds_nonlinearity_median": 0.0},
+            {"method": "pc", "method_name": "pc", "params": "{}", "dataset": "sachs-obs853", "tier": "real",
+             "outside_training": None, "outside_descriptors": None, "outside_detail": None,
+             "ds_kurtosis_max": 757.0, "ds_n": 853.0, "ds_abs_corr_mean": 0.1, "ds_nonlinearity_median": 0.0}]
+    return pd.DataFrame(rows)
+
+
+def test_the_coverage_section_says_per_learned_method_where_each_dataset_lies():
+    from bench.report import coverage_lines
+    lines = coverage_lines(_coverage_jobs())
+    assert "- **tabscm**: 1 of 2 datasets lie outside its training data." in lines
+    assert ("  - on sachs-obs853, tabscm's input lies outside its training data on: kurtosis_max 757 (training 99.5th "
+            "percentile 446); n 853 (in the training range, percentile 80, but not for data like these otherwise).") in lines
+    assert "  - inside its training data: default-linear-d10-raw." in lines
+    assert not any("**pc**" in line for line in lines)
+    assert coverage_lines(_coverage_jobs().drop(columns=["outside_training"]))[0].startswith("No learned method")
