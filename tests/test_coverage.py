@@ -68,6 +68,7 @@ def get_classical():
     return get_method("pc")
 
 
+@pytest.mark.slow
 def test_a_learned_job_is_placed_against_its_training_data_when_scored(tmp_path, monkeypatch):
     from bench.scoring import _ByDigest, score_record, truth_facts
 
@@ -140,7 +141,7 @@ def test_in_distribution_datasets_are_mostly_inside(base_reference):
                                    pytest.param("ood-sf", marks=pytest.mark.xfail(
                                        strict=True, reason="2/10: no data-only descriptor here tells hubs from ER")),
                                    pytest.param("ood-mech", marks=pytest.mark.xfail(
-                                       strict=True, reason="1/10: a mix of the base's own mechanisms per node "
+                                       strict=True, reason="2/10: a mix of the base's own mechanisms per node "
                                        "stays inside the range each mechanism alone spans"))])
 def test_each_shift_suite_is_flagged_on_its_own_axis(suite, base_reference):
     placed = _placed(suite, base_reference)
