@@ -91,8 +91,9 @@ class Reference:
     the thresholds."""
 
     def __init__(self, cloud: pd.DataFrame):
-        cols = [c for c in cloud.columns if np.isfinite(cloud[c].to_numpy(dtype=float)).all()]
-        self.cloud, self.cols = cloud[cols], cols
+        finite = np.isfinite(cloud.to_numpy(dtype=float))
+        cols = [c for c, share in zip(cloud.columns, finite.mean(axis=0)) if share >= 0.95]  # defined on (nearly) all
+        self.cloud, self.cols = cloud[cols][np.isfinite(cloud[cols].to_numpy(dtype=float)).all(axis=1)], cols
         T = np.arcsinh(self.cloud.to_numpy(dtype=float))
         self.med = np.median(T, axis=0)
         q1, q3 = np.percentile(T, [25, 75], axis=0)
