@@ -92,3 +92,11 @@ def test_the_readme_training_loop_runs_as_written(capsys):
     exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
     out = capsys.readouterr().out
     assert out.count("step ") == 3 and "AUROC" in out
+
+
+def test_a_method_instance_on_a_list_of_datasets():
+    from methods import get_method
+
+    data = load_suite("quick")[:2]
+    r = check(get_method("abs-corr"), suite=data, probe=False, edges_per_node=2.0)
+    assert r["dataset"].tolist() == [ds.name for ds in data] and (r["n_pred_edges"] == 2 * r["d"]).all()
