@@ -230,7 +230,7 @@ def training_coverage(jobs: pd.DataFrame, out: Path, panels: int = 2) -> list[Pa
     against its training datasets (grey), on the descriptors most often responsible for "outside" (asinh axes)."""
     import ast
 
-    from .coverage import reference_for
+    from .training_coverage import reference_for
 
     if "outside_training" not in jobs:
         return []

@@ -97,12 +97,12 @@ def probe_lines(jobs: pd.DataFrame) -> list[str]:
     return lines
 
 
-def coverage_lines(jobs: pd.DataFrame, limit: int = 20) -> list[str]:
+def training_coverage_lines(jobs: pd.DataFrame, limit: int = 20) -> list[str]:
     """Per learned method that declares its training data: on which datasets its input lies outside it, and where
-    (``bench.coverage``); which lie inside."""
+    (``bench.training_coverage``); which lie inside."""
     if "outside_training" not in jobs or jobs["outside_training"].isna().all():
         return ["No learned method in this run declares its training distribution."]
-    from .coverage import CENTRAL, CONDITIONAL_FACTOR, TRAINING_DRAWS
+    from .training_coverage import CENTRAL, CONDITIONAL_FACTOR, TRAINING_DRAWS
 
     lines = [f"Each learned method's declared training distribution, {TRAINING_DRAWS} datasets drawn from it, against "
              "each dataset here, on descriptors computed from the data alone (`ds_*` in `jobs.csv`). Outside: a "
@@ -184,7 +184,7 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
              f"undirected, oriented right) excludes 0.5, on at least {READS_SIM_MIN_EDGES} such edges", "",
              "A failed job (timeout, error, invalid) is scored as the empty graph in every mean below.", "",
              "## Dependence-blindness probe", "", *probe_lines(jobs), "",
-             "## Training coverage of learned methods", "", *coverage_lines(jobs), "",
+             "## Training coverage of learned methods", "", *training_coverage_lines(jobs), "",
              "## Leaderboard", "",
              "Means over jobs with 95% bootstrap intervals; rank by mean AUROC. `ok/jobs`: jobs that finished (the "
              "rest score as the empty graph). `shd` counts a reversal once; `SHD_cpdag` compares equivalence classes; "

@@ -37,10 +37,10 @@ def truth_facts(key: _ByDigest) -> tuple[np.ndarray | None, dict]:
 
 def training_coverage(record: dict, props: dict) -> dict | None:
     """For a learned method that declares its training distribution: where this dataset lies against it
-    (``bench.coverage``); None otherwise. A failure to place it is recorded, not raised."""
+    (``bench.training_coverage``); None otherwise. A failure to place it is recorded, not raised."""
     import json
 
-    from .coverage import coverage, reference_for
+    from .training_coverage import coverage, reference_for
     try:
         ref = reference_for(record["method"], json.dumps(record.get("params") or {}, sort_keys=True, default=str))
         return None if ref is None else coverage(props, ref)

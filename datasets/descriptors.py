@@ -1,7 +1,7 @@
 """Descriptors of a table: what structure learning meets in it, computed from the data alone (no truth).
 
 ``describe(X, interventions)`` returns a flat dict of floats, the same keys for any table, so that a benchmark
-dataset can be placed against the datasets a learned model was trained on (``bench.coverage``) and so that a
+dataset can be placed against the datasets a learned model was trained on (``bench.training_coverage``) and so that a
 result can be read against the properties of its data (``jobs.csv``, prefix ``ds_``). Truth-based facts
 (var-/R2-sortability over causal paths, density) stay in ``datasets.properties``: a model never sees them.
 

@@ -63,7 +63,7 @@ class Prediction:
 @dataclass(frozen=True)
 class TrainingDistribution:
     """The data a learned method was trained on, as a sampler, so that the harness can say where a benchmark
-    dataset lies outside it (``bench.coverage``).
+    dataset lies outside it (``bench.training_coverage``).
 
     ``draw(k)`` returns the k-th training dataset (a ``datasets.Dataset``; seeded: the same k, the same data on
     any machine). ``key`` identifies the distribution (e.g. a digest of the generator config) for caching.

@@ -86,7 +86,7 @@ def test_box_plots_colour_boxes_by_method(drawn, tmp_path):
 def test_training_coverage_draws_the_benchmark_datasets_against_the_training_cloud(tmp_path, monkeypatch):
     import pandas as pd
 
-    from bench import coverage
+    from bench import training_coverage as coverage
     from bench.plots import training_coverage
     from tests.test_report import _coverage_jobs
 

@@ -141,11 +141,11 @@ def _coverage_jobs():
 
 
 def test_the_coverage_section_says_per_learned_method_where_each_dataset_lies():
-    from bench.report import coverage_lines
-    lines = coverage_lines(_coverage_jobs())
+    from bench.report import training_coverage_lines
+    lines = training_coverage_lines(_coverage_jobs())
     assert "- **tabscm**: 1 of 2 datasets lie outside its training data." in lines
     assert ("  - on sachs-obs853, tabscm's input lies outside its training data on: kurtosis_max 757 (training 99.5th "
             "percentile 446); n 853 (in the training range, percentile 80, but not for data like these otherwise).") in lines
     assert "  - inside its training data: default-linear-d10-raw." in lines
     assert not any("**pc**" in line for line in lines)
-    assert coverage_lines(_coverage_jobs().drop(columns=["outside_training"]))[0].startswith("No learned method")
+    assert training_coverage_lines(_coverage_jobs().drop(columns=["outside_training"]))[0].startswith("No learned method")

@@ -17,7 +17,7 @@ descriptors against that cloud in three ways:
 ``outside_training`` is any of the three; the descriptors named are those out of range or unusual given the rest,
 or where only the overall test fires, the ``TOP`` with the largest conditional deviation.
 
-The thresholds were set on synthetic data only (tests/test_coverage.py: the shift suites against their base
+The thresholds were set on synthetic data only (tests/test_training_coverage.py: the shift suites against their base
 distribution, declared by ``tabscm-seed``), never on real data.
 """
 from __future__ import annotations

@@ -1,9 +1,9 @@
-"""Training coverage (bench/coverage.py): where a dataset lies against a learned method's declared training data."""
+"""Training coverage (bench/training_coverage.py): where a dataset lies against a learned method's declared training data."""
 import numpy as np
 import pandas as pd
 import pytest
 
-from bench import coverage as cov
+from bench import training_coverage as cov
 from datasets.generator import SCMSpec, generate
 from methods import Method, Prediction
 from methods.base import TrainingDistribution
@@ -77,7 +77,7 @@ def test_a_learned_job_is_placed_against_its_training_data_when_scored(tmp_path,
     cov.reference_for.cache_clear()
     ds = generate(SCMSpec(d=6, n=300, expected_degree=2.0, noise="uniform", mechanism="quadratic"), 5)
     truth_facts.cache_clear()
-    rec = {"status": "ok", "learned": True, "method": "tests.test_coverage:TinyLearned", "params": {}, "cpdag": False}
+    rec = {"status": "ok", "learned": True, "method": "tests.test_training_coverage:TinyLearned", "params": {}, "cpdag": False}
     arrays = {"scores": np.zeros((6, 6)), "graph": np.zeros((6, 6), dtype=np.int8)}
     out = score_record(rec, arrays, ds, "digest-ood")
     assert out["coverage"]["outside_training"] and out["coverage"]["training_draws"] == 60
