@@ -1,4 +1,5 @@
 """Figures for a run (seaborn/matplotlib, no screen needed). Each returns the path it wrote."""
+import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -281,3 +282,46 @@ def paired_scatter(jobs: pd.DataFrame, lb: pd.DataFrame, out: Path) -> Path | li
         ax.set_title(f"{suite}\n" + "\n".join(counts), fontsize=8)
         ax.legend(fontsize=7, loc="lower right")
     return _save(fig, out / "paired_scatter.png")
+
+
+def training_coverage(jobs: pd.DataFrame, out: Path, panels: int = 2) -> list[Path]:
+    """Per learned method that declares its training data: the benchmark datasets (red: outside it, blue: inside)
+    against its training datasets (grey), on the descriptors most often responsible for "outside" (asinh axes)."""
+    import ast
+
+    from .training_coverage import reference_for
+
+    if "outside_training" not in jobs:
+        return []
+    paths = []
+    for method, g in jobs[jobs["outside_training"].notna()].groupby("method"):
+        row = g.iloc[0]
+        ref = reference_for(row["method_name"], json.dumps(ast.literal_eval(row["params"]), sort_keys=True,
+                                                          default=str))
+        if ref is None:
+            continue
+        ds = g.drop_duplicates("dataset")
+        named = pd.Series([n for v in ds["outside_descriptors"].dropna() for n in str(v).split(", ") if n])
+        order = [c for c in named.value_counts().index if c in ref.cols and f"ds_{c}" in ds]
+        order += [c for c in ("kurtosis_max", "abs_corr_mean", "nonlinearity_median", "n") if c not in order]
+        fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 4.4), squeeze=False)
+        for ax, (x, y) in zip(axes[0], [order[2 * k:2 * k + 2] for k in range(panels)]):
+            ax.scatter(ref.cloud[x], ref.cloud[y], s=6, color="lightgrey", label="training datasets")
+            inside = ~ds["outside_training"].astype(bool)
+            for mask, color, marker, label in ((inside, "tab:blue", "o", "benchmark: inside"),
+                                               (~inside, "tab:red", "X", "benchmark: outside")):
+                ax.scatter(ds.loc[mask, f"ds_{x}"], ds.loc[mask, f"ds_{y}"], s=40, color=color, marker=marker,
+                           edgecolor="black", linewidth=0.4, label=label, zorder=3)
+            for _, r in ds.iterrows():
+                if r.get("tier") == "real" or r["outside_training"]:
+                    ax.annotate(str(r["dataset"]), (r[f"ds_{x}"], r[f"ds_{y}"]), fontsize=6, xytext=(3, 3),
+                                textcoords="offset points")
+            for axis, c in ((ax.xaxis, x), (ax.yaxis, y)):  # linear up to the typical training value, log beyond
+                width = float(np.nanpercentile(np.abs(ref.cloud[c]), 50)) or 1e-2
+                axis._set_axes_scale("symlog", linthresh=width, linscale=0.5)
+            ax.set_xlabel(x), ax.set_ylabel(y)
+        axes[0][0].legend(fontsize=7, loc="best")
+        fig.suptitle(f"{method}: benchmark datasets against {len(ref.cloud)} draws of its training distribution")
+        fig.tight_layout()
+        paths.append(_save(fig, out / f"training_coverage_{method}.png"))
+    return paths

@@ -149,6 +149,36 @@ def probe_lines(jobs: pd.DataFrame) -> list[str]:
     return lines
 
 
+def training_coverage_lines(jobs: pd.DataFrame, limit: int = 20) -> list[str]:
+    """Per learned method that declares its training data: on which datasets its input lies outside it, and where
+    (``bench.training_coverage``); which lie inside."""
+    if "outside_training" not in jobs or jobs["outside_training"].isna().all():
+        return ["No learned method in this run declares its training distribution."]
+    from .training_coverage import CENTRAL, CONDITIONAL_FACTOR, TRAINING_DRAWS
+
+    lines = [f"Each learned method's declared training distribution, {TRAINING_DRAWS} datasets drawn from it, against "
+             "each dataset here, on descriptors computed from the data alone (`ds_*` in `jobs.csv`). Outside: a "
+             f"descriptor beyond the central {CENTRAL:.0%} of the training values, or further from the training "
+             "datasets most like it on every other descriptor than "
+             f"{CONDITIONAL_FACTOR:g} x the {CENTRAL:.0%} quantile of the same deviation among training datasets, or "
+             "the whole descriptor vector further from its nearest training datasets than "
+             f"{CENTRAL:.0%} of the training datasets are from theirs.", ""]
+    for method, g in jobs[jobs["outside_training"].notna()].groupby("method"):
+        ds = g.drop_duplicates("dataset").sort_values("dataset")
+        out = ds[ds["outside_training"].astype(bool)]
+        lines.append(f"- **{method}**: {len(out)} of {len(ds)} datasets lie outside its training data.")
+        for _, r in out.head(limit).iterrows():
+            lines.append(f"  - on {r['dataset']}, {method}'s input lies outside its training data on: "
+                         f"{r['outside_detail']}.")
+        if len(out) > limit:
+            lines.append(f"  - and {len(out) - limit} more (`outside_detail` in `jobs.csv`).")
+        inside = ds.loc[~ds["outside_training"].astype(bool), "dataset"].tolist()
+        if inside:
+            shown = ", ".join(inside[:limit]) + (f" and {len(inside) - limit} more" if len(inside) > limit else "")
+            lines.append(f"  - inside its training data: {shown}.")
+    return lines
+
+
 def provenance_lines(records: list[dict], superseded: list[dict]) -> list[str]:
     """Warnings a reader needs before any number: records left out, code versions mixed."""
     lines = []
@@ -194,7 +224,7 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
     for make, args in ((plots.metric_boxes, ()), (plots.auroc_vs_d, ()), (plots.runtime_vs_d, ()),
                        (plots.pr_curves, (run_dir,)), (plots.adjacency_heatmaps, (run_dir,)),
                        (plots.sachs_graphs, (run_dir,)), (plots.score_histograms, (run_dir,)),
-                       (plots.paired_scatter, (lb,)), (plots.cd_diagrams, (cd,))):
+                       (plots.paired_scatter, (lb,)), (plots.cd_diagrams, (cd,)), (plots.training_coverage, ())):
         try:
             made = make(jobs, *args, plot_dir)
             figures += made if isinstance(made, list) else [made]
@@ -222,6 +252,7 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
              "A failed job (timeout, error, invalid) is scored as the empty graph in every mean below.", "",
              "## Dependence-blindness probe", "", *probe_lines(jobs), "",
              "## Paired comparisons", "", *paired_lines(paired, cd), "",
+             "## Training coverage of learned methods", "", *training_coverage_lines(jobs), "",
              "## Leaderboard", "",
              "Means over datasets (a stochastic method's seeds averaged within a dataset first) with 95% bootstrap "
              "intervals over datasets (`[–]`: fewer than 3 datasets, no interval); rank by mean AUROC over the "

@@ -25,7 +25,8 @@ def jobs_table(records: list[dict]) -> pd.DataFrame:
         row.update(method=r.get("label") or r.get("method"), method_name=r.get("method"),
                    params=str(r.get("params", {})), key=r["key"], error_message=r.get("error"))
         row.update({k: v for k, v in (r.get("tags") or {}).items() if k not in row})
-        for part, prefix in (("metrics", ""), ("dataset_properties", "ds_"), ("flags", ""), ("probe", "")):
+        for part, prefix in (("metrics", ""), ("dataset_properties", "ds_"), ("flags", ""), ("probe", ""),
+                             ("coverage", "")):
             row.update({prefix + k: v for k, v in (r.get(part) or {}).items()})
         rows.append(row)
     df = pd.DataFrame(rows)
@@ -85,9 +86,22 @@ def diagnostics_table(jobs: pd.DataFrame) -> pd.DataFrame:
         probed = jobs[jobs["probe_blind"].notna()].groupby(["method", "suite"])
         out["probe_blind"] = probed["probe_blind"].sum().reindex(out.index)
         out["probe_score_change"] = probed["probe_score_change"].mean().reindex(out.index)
+    if "outside_training" in jobs:  # learned methods that declare their training data: datasets outside it
+        placed = jobs[jobs["outside_training"].notna()]
+        placed = placed.assign(outside_training=placed["outside_training"].astype(bool))
+        pg = placed.groupby(["method", "suite"])
+        out["outside_training"] = pg["outside_training"].sum().reindex(out.index)
+        out["outside_descriptors"] = pg.apply(_outside_summary, include_groups=False).reindex(out.index)
     out = out.join(reads_simulator(jobs, ["method", "suite"]).set_index(["method", "suite"]), how="left")
     out["reads_simulator"] = out["reads_simulator"].astype("boolean").fillna(False).astype(bool)
     return out.reset_index()
+
+
+def _outside_summary(g: pd.DataFrame) -> str:
+    """The descriptors that put a group's datasets outside the training data, most frequent first, with counts."""
+    names = pd.Series([n for v in g.loc[g["outside_training"], "outside_descriptors"].dropna() for n in str(v).split(", ")
+                       if n])
+    return ", ".join(f"{k} ({v})" for k, v in names.value_counts().items())
 
 
 def summary_flags(diag: pd.DataFrame) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
+from typing import Callable
 
 import networkx as nx
 import numpy as np
@@ -64,6 +65,21 @@ class Prediction:
             raise InvalidPrediction("graph has self-loops")
         if not self.cpdag and (g.astype(bool) & g.T.astype(bool)).any():
             raise InvalidPrediction("graph has an edge in both directions but is not declared a CPDAG")
+
+
+@dataclass(frozen=True)
+class TrainingDistribution:
+    """The data a learned method was trained on, as a sampler, so that the harness can say where a benchmark
+    dataset lies outside it (``bench.training_coverage``).
+
+    ``draw(k)`` returns the k-th training dataset (a ``datasets.Dataset``; seeded: the same k, the same data on
+    any machine). ``key`` identifies the distribution (e.g. a digest of the generator config) for caching.
+    ``invariant`` names descriptors (``datasets.descriptors``) the method cannot see, e.g. ``log_var_spread``
+    for a model that z-scores its input: those are not compared."""
+
+    key: str
+    draw: Callable[[int], object]
+    invariant: tuple[str, ...] = ()
 
 
 def library_version(dist: str) -> str:
@@ -131,6 +147,11 @@ class Method:
         """Identity of the files this method's output depends on beyond the code (e.g. the sha256
         of a checkpoint); part of its jobs' keys, so a new checkpoint reruns its jobs only."""
         return ""
+
+    def training_distribution(self) -> TrainingDistribution | None:
+        """What a learned method was trained on (``TrainingDistribution``); None (the default): not declared,
+        e.g. a classical method, which is fitted on the data it is given."""
+        return None
 
     def describe(self, **extra) -> dict:
         """What every prediction's info starts from: method, library, version, parameters."""

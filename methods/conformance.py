@@ -104,8 +104,22 @@ def check_parameters_declared(name: str) -> None:
     cls().validate_params()
 
 
+def check_training_distribution(name: str) -> None:
+    """A declared training distribution (``Method.training_distribution``) draws seeded datasets: the same k gives
+    the same data, so the harness's cached training cloud means the same thing on every machine."""
+    from .base import TrainingDistribution
+
+    dist = get_method(name).training_distribution()
+    if dist is None:
+        return
+    assert isinstance(dist, TrainingDistribution), f"{name}: training_distribution() returned {type(dist).__name__}"
+    a, b = dist.draw(0), dist.draw(0)
+    assert isinstance(a, Dataset) and np.array_equal(a.X, b.X), f"{name}: draw(0) is not a seeded Dataset"
+    assert dist.key and isinstance(dist.key, str), f"{name}: its training distribution has no key"
+
+
 CHECKS = [check_init_only_stores_params, check_parameters_declared, check_prediction_contract, check_same_seed_same_output,
-          check_interventions_accepted, check_blind_to_truth]
+          check_interventions_accepted, check_blind_to_truth, check_training_distribution]
 
 
 def check_method(name: str) -> None:

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import matplotlib.colors as mcolors
+import numpy as np
 import pytest
 
 from bench import plots
@@ -110,3 +111,21 @@ def test_cd_diagram_is_drawn_from_the_rank_test(drawn, tmp_path):
     assert [p.name for p in paths] == ["cd_s.png"]
     text = " ".join(t.get_text() for ax in drawn["cd_s.png"].axes for t in ax.texts)
     assert all(name in text for name in "abc") and "(1.00)" in text and "(3.00)" in text
+
+
+def test_training_coverage_draws_the_benchmark_datasets_against_the_training_cloud(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from bench import training_coverage as coverage
+    from bench.plots import training_coverage
+    from tests.test_report import _coverage_jobs
+
+    rng = np.random.default_rng(0)
+    cloud = pd.DataFrame({"kurtosis_max": rng.gamma(2, size=200), "n": rng.integers(50, 3000, 200).astype(float),
+                          "abs_corr_mean": rng.uniform(0, 0.6, 200), "nonlinearity_median": rng.uniform(0, 0.1, 200)})
+    asked = []
+    monkeypatch.setattr(coverage, "reference_for", lambda name, params: asked.append(name) or coverage.Reference(cloud))
+    paths = training_coverage(_coverage_jobs(), tmp_path)
+    assert [p.name for p in paths] == ["training_coverage_tabscm.png"] and paths[0].stat().st_size > 10_000
+    assert asked == ["tabscm"]  # learned methods only
+    assert training_coverage(_coverage_jobs().drop(columns=["outside_training"]), tmp_path) == []

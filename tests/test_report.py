@@ -178,3 +178,30 @@ def test_after_a_change_is_reverted_the_tables_show_the_reverted_codes_results(t
     assert run("C") == original  # (its jobs are skipped: their records match this code)
     head = (out / "report.md").read_text().split("## Verdict")[0]
     assert "The current code has no record" not in head and "**4 job files are superseded**" in head
+
+
+def _coverage_jobs():
+    import pandas as pd
+    rows = [{"method": "tabscm", "method_name": "tabscm", "params": "{}", "dataset": "sachs-obs853", "tier": "real",
+             "outside_training": True, "outside_descriptors": "kurtosis_max, n",
+             "outside_detail": "kurtosis_max 757 (training 99.5th percentile 446); n 853 (in the training range, "
+                               "percentile 80, but not for data like these otherwise)",
+             "ds_kurtosis_max": 757.0, "ds_n": 853.0, "ds_abs_corr_mean": 0.1, "ds_nonlinearity_median": 0.0},
+            {"method": "tabscm", "method_name": "tabscm", "params": "{}", "dataset": "default-linear-d10-raw",
+             "tier": "small", "outside_training": False, "outside_descriptors": "", "outside_detail": "",
+             "ds_kurtosis_max": 0.3, "ds_n": 1000.0, "ds_abs_corr_mean": 0.3, "ds_nonlinearity_median": 0.0},
+            {"method": "pc", "method_name": "pc", "params": "{}", "dataset": "sachs-obs853", "tier": "real",
+             "outside_training": None, "outside_descriptors": None, "outside_detail": None,
+             "ds_kurtosis_max": 757.0, "ds_n": 853.0, "ds_abs_corr_mean": 0.1, "ds_nonlinearity_median": 0.0}]
+    return pd.DataFrame(rows)
+
+
+def test_the_coverage_section_says_per_learned_method_where_each_dataset_lies():
+    from bench.report import training_coverage_lines
+    lines = training_coverage_lines(_coverage_jobs())
+    assert "- **tabscm**: 1 of 2 datasets lie outside its training data." in lines
+    assert ("  - on sachs-obs853, tabscm's input lies outside its training data on: kurtosis_max 757 (training 99.5th "
+            "percentile 446); n 853 (in the training range, percentile 80, but not for data like these otherwise).") in lines
+    assert "  - inside its training data: default-linear-d10-raw." in lines
+    assert not any("**pc**" in line for line in lines)
+    assert training_coverage_lines(_coverage_jobs().drop(columns=["outside_training"]))[0].startswith("No learned method")

@@ -14,7 +14,8 @@ from methods.tabscm.infer import (CheckpointError, essential_scores, greedy_dag,
                                   shipped_checkpoint)
 from methods.tabscm.model import (N_PAIR_FEATURES, build_model, n_params, pair_features,  # noqa: E402
                                   regression_features, zscore)
-from methods.tabscm.train import load_config, sample_spec, save_checkpoint, soft_target, train  # noqa: E402
+from methods.tabscm.train import (draw, evaluate_val, load_config, sample_spec, save_checkpoint,  # noqa: E402
+                                  soft_target, train, training_distribution)
 
 CONFIGS = "methods/tabscm/configs"
 
@@ -96,6 +97,32 @@ def test_training_distribution_reaches_every_axis():
     seed_cfg = [sample_spec(np.random.default_rng([k, 7]), _cfg("tabscm-seed")["data"]) for k in range(100)]
     assert {(s.graph, s.noise, s.intervention, s.heteroscedastic, s.weight_range, len(s.mechanisms))
             for s in seed_cfg} == {("er", "gaussian", "do", False, (0.5, 2.0), 1)}  # keys it lacks draw nothing
+
+
+def test_the_declared_training_distribution_is_what_the_trainer_draws():
+    data = _cfg("tabscm")["data"]
+    dist = get_method("tabscm").training_distribution()
+    assert dist.key == training_distribution(data).key != training_distribution(_cfg("tabscm-seed")["data"]).key
+    assert "log_var_spread" in dist.invariant  # the model z-scores its input
+    ds = dist.draw(3)
+    X, M, _, A, _ = draw(10**9 + 3, data)  # the trainer's own draw for the same training seed
+    assert np.array_equal(ds.X.astype(np.float32), X) and np.array_equal(ds.graph, A)
+
+
+class _Collapsed(torch.nn.Module):
+    """The original failure: the same low logit for every pair, whatever the data."""
+
+    def forward(self, X, M, *rest):
+        d = X.shape[-1]
+        return torch.full((X.shape[0], d, d), -5.0)
+
+
+def test_validation_flags_a_collapsed_model_by_the_benchmarks_rule():
+    cfg = _cfg("tabscm")
+    val = [draw(10**9 + 500_000_000 + k, cfg["data"], d=8, n=200) for k in range(3)]
+    out, _ = evaluate_val(_Collapsed(), val, cfg, "cpu")
+    assert out["val_empty_output"] == 1.0 and out["val_constant_scores"] == 1.0 and out["val_chance_auroc"] == 1.0
+    assert out["val_auroc"] == 0.5
 
 
 def test_param_counts():
@@ -183,7 +210,9 @@ def test_tiny_training_run_logs_and_resumes(tmp_path):
     train(cfg, tmp_path, steps=2)
     rows = list(csv.DictReader(open(tmp_path / "tabscm_log.csv")))
     assert rows[-1]["step"] == "2" and rows[-1]["val_auroc"] not in ("", None)
-    assert {"loss", "val_auprc", "val_f1", "prob_std", "prob_min", "prob_max", "grad_norm"} <= set(rows[0])
+    assert {"loss", "val_auprc", "val_f1", "prob_std", "prob_min", "prob_max", "grad_norm", "val_empty_output",
+            "val_constant_scores", "val_chance_auroc"} <= set(rows[0])
+    assert 0 <= float(rows[-1]["val_empty_output"]) <= 1
     assert (tmp_path / "tabscm.resume.pt").is_file() and (tmp_path / "tabscm_curves.png").is_file()
     out = train(cfg, tmp_path, steps=3, resume=True)
     assert out["step"] == 3

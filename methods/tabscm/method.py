@@ -47,6 +47,13 @@ class _TabSCM(Method):
         path = Path(self.checkpoint_path())
         return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else "missing"
 
+    def training_distribution(self):
+        """The generator specs its trainer drew from: the ``data`` section of the checkpoint's own config."""
+        from .infer import load_checkpoint
+        from .train import training_distribution
+
+        return training_distribution(load_checkpoint(self.checkpoint_path(), arch=self.arch)[1]["data"])
+
     def fit(self, obs) -> Prediction:
         import torch
 

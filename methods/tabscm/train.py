@@ -10,8 +10,10 @@ Training data are drawn fresh every step from ``datasets.generator.generate`` wi
 training seeds ``TRAIN_BASE + k`` (k = running dataset count), the fixed validation set
 ``VAL_BASE + k`` and the held-out test block ``TEST_BASE + k`` never overlap.
 
-Every ``val_every`` optimizer steps the loss AND validation AUROC, AUPRC, F1 (probability > 0.5)
-and the spread of predicted probabilities are appended to ``<out>/<name>_log.csv``; at the end
+Every ``val_every`` optimizer steps the loss AND validation AUROC, AUPRC, F1 (probability > 0.5),
+the spread of predicted probabilities and the share of validation datasets tripping the benchmark's
+collapse flags (``methods.health``; a warning is printed when all do) are appended to
+``<out>/<name>_log.csv``; at the end
 ``<out>/<name>_curves.png`` shows loss and AUROC (twin axes), gradient norms, probability spread
 and logit histograms. ``<out>/<name>.pt`` holds the shipped weights (+ ``<name>.json`` sidecar);
 ``<out>/<name>.resume.pt`` adds the optimizer state for ``--resume``.
@@ -40,7 +42,9 @@ HIST_EDGES = np.linspace(-12.0, 12.0, 49)
 LOG_FIELDS = ["step", "datasets_seen", "wall_s", "lr", "loss", "grad_norm", "val_loss", "val_auroc",
               "val_auprc", "val_f1", "val_skeleton_auroc", "val_orientation", "val_orient_compelled",
               "val_orient_unidentifiable", "prob_mean", "prob_std",
-              "prob_min", "prob_max", "val_n_pred_edges", "val_n_true_edges"]
+              "prob_min", "prob_max", "val_n_pred_edges", "val_n_true_edges", "val_empty_output",
+              "val_constant_scores", "val_chance_auroc"]
+COLLAPSE = ("val_empty_output", "val_constant_scores")  # every validation dataset tripping one: collapsed
 
 
 def code_version() -> str:
@@ -109,6 +113,24 @@ def sample_spec(rng: np.random.Generator, data: dict, d: int | None = None, n: i
         extra.update(mechanism="linear", heteroscedastic=False)
     return SCMSpec(d=d, n=n, noise=noise, intervention_share=share, n_targets=targets, scaling=scaling,
                    max_rows=max(2000, n), **{"graph": "er", "mechanism": mech, **dens, **extra})
+
+
+def training_distribution(data: dict, invariant: tuple[str, ...] = ("log_var_spread",)):
+    """The distribution the trainer draws from (the config's ``data``), declared for the harness: dataset k is
+    the one ``draw`` makes for training seed ``TRAIN_BASE + k`` (batches share d and n, drawn from the same
+    ranges). The model z-scores its input, so it cannot see the columns' scales (``invariant``)."""
+    import hashlib
+
+    from datasets.generator import GENERATOR_VERSION
+
+    from ..base import TrainingDistribution
+
+    def sample(k: int):
+        seed = TRAIN_BASE + int(k)
+        return generate(sample_spec(np.random.default_rng([seed, 7]), data), seed)
+
+    key = hashlib.sha256(json.dumps([data, GENERATOR_VERSION], sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return TrainingDistribution(key=key, draw=sample, invariant=invariant)
 
 
 def lingauss(ds) -> bool:
@@ -227,9 +249,13 @@ def compute_loss(logits, aux_logits, A, M, cfg):
 
 
 def evaluate_val(model, val, cfg, device) -> tuple[dict, np.ndarray]:
-    """Mean per-dataset metrics on the fixed validation set, and a histogram of its logits."""
+    """Mean per-dataset metrics on the fixed validation set, and a histogram of its logits. ``val_empty_output``,
+    ``val_constant_scores``, ``val_chance_auroc``: the share of validation datasets tripping the benchmark's collapse
+    flags (``methods.health``)."""
     import torch
     from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from ..health import collapse_flags
 
     model.eval()
     rows, all_p, all_l = [], [], []
@@ -250,8 +276,10 @@ def evaluate_val(model, val, cfg, device) -> tuple[dict, np.ndarray]:
             tp, npred, ntrue = float((y & (s > 0.5)).sum()), float((s > 0.5).sum()), float(y.sum())
             prec = tp / npred if npred else 0.0
             rec = tp / ntrue if ntrue else 1.0
+            flags = collapse_flags(A, P, npred)  # the benchmark's own rule (bench.diagnostics uses it too)
             r = {"val_loss": vloss, "val_f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0,
-                 "val_n_pred_edges": npred, "val_n_true_edges": ntrue}
+                 "val_n_pred_edges": npred, "val_n_true_edges": ntrue,
+                 **{f"val_{k}": float(flags[k]) for k in ("empty_output", "constant_scores", "chance_auroc")}}
             if 0 < y.sum() < y.size:
                 r["val_auroc"] = roc_auc_score(y, s)
                 r["val_auprc"] = average_precision_score(y, s)
@@ -412,6 +440,10 @@ def train(cfg: dict, out: Path, steps: int | None = None, resume: bool = False,
               f"val auroc {vm.get('val_auroc', float('nan')):.3f} auprc {vm.get('val_auprc', float('nan')):.3f} "
               f"f1 {vm['val_f1']:.3f} p mean {vm['prob_mean']:.3f} std {vm['prob_std']:.3f} "
               f"[{vm['prob_min']:.3f}, {vm['prob_max']:.3f}]", flush=True)
+        collapsed = [k[4:] for k in COLLAPSE if vm.get(k, 0.0) >= 1.0]
+        if collapsed:
+            print(f"WARNING step {step}: the model has collapsed: {' and '.join(collapsed)} on every validation "
+                  "dataset", flush=True)
         return vm
 
     last = {}
