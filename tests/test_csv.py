@@ -103,6 +103,8 @@ def test_truth_bad_header_self_loop_missing(tmp_path):
     bad(data, "header must be 'cause,effect', found 'from,to'", truth=write(tmp_path, "h.csv", "from,to\na,b\n"))
     bad(data, "edge a -> a (line 2) is a self-loop", truth=write(tmp_path, "s.csv", "cause,effect\na,a\n"))
     bad(data, "file not found", truth=tmp_path / "missing.csv")
+    bad(data, "line 3 has 3 fields, expected 2", truth=write(tmp_path, "f.csv", "cause,effect\na,b\nb,c,0.5\n"))
+    bad(data, "line 2 has 1 fields, expected 2", truth=write(tmp_path, "o.csv", "cause,effect\na\n"))
 
 
 def test_long_cells_are_shortened_to_one_line(tmp_path):
