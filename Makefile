@@ -11,7 +11,7 @@ OUT ?= results/latest
 # CPU wheel (elsewhere set TORCH_INDEX=https://download.pytorch.org/whl/cpu to avoid the CUDA build).
 TORCH_INDEX ?=
 
-.PHONY: setup bench test test-fast train perf lint clean
+.PHONY: setup bench test test-fast train perf lint clean mutation
 
 setup: $(STAMP)
 
@@ -44,8 +44,15 @@ train: setup
 perf: setup
 	$(PY) -m bench.perf --out results/perf --timeout $(or $(PERF_TIMEOUT),60)
 
+# Mutation testing of the modules every number passes through (pyproject's [tool.mutmut]); not in CI.
+mutation: setup
+	$(PY) -m pip install -q 'mutmut==3.8.1'
+	rm -rf mutants && mkdir -p results/mutation
+	.venv/bin/mutmut run > results/mutation/run.log 2>&1 || true
+	$(PY) tests/mutation_summary.py | tee results/mutation/summary.md
+
 lint: setup
 	$(PY) -m compileall -q bench methods datasets tests
 
 clean:
-	rm -rf .venv results/latest
+	rm -rf .venv results/latest mutants

@@ -157,3 +157,14 @@ def test_gadjid_encoding_marks_undirected_once():
     out = to_gadjid(A)
     assert out.tolist() == [[0, 2, 1], [0, 0, 0], [0, 0, 0]]
     assert out.dtype == np.int8
+
+
+def test_causallearn_edge_counts_read_both_orientations():
+    """An edge j -> i with j > i (endpoints stored the other way round in the upper triangle) counts too."""
+    G = np.zeros((4, 4), int)
+    G[0, 3], G[3, 0] = 1, -1      # 3 -> 0
+    G[2, 1], G[1, 2] = 1, -1      # 1 -> 2
+    G[0, 2], G[2, 0] = -1, -1     # 0 - 2
+    assert causallearn_edge_counts(G) == {"directed": 2, "undirected": 1, "bidirected": 0}
+    A = from_causallearn(G)
+    assert A[3, 0] == 1 and A[0, 3] == 0 and A[1, 2] == 1 and A[2, 1] == 0

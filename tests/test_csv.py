@@ -103,9 +103,42 @@ def test_truth_bad_header_self_loop_missing(tmp_path):
     bad(data, "header must be 'cause,effect', found 'from,to'", truth=write(tmp_path, "h.csv", "from,to\na,b\n"))
     bad(data, "edge a -> a (line 2) is a self-loop", truth=write(tmp_path, "s.csv", "cause,effect\na,a\n"))
     bad(data, "file not found", truth=tmp_path / "missing.csv")
+    bad(data, "line 3 has 3 fields, expected 2", truth=write(tmp_path, "f.csv", "cause,effect\na,b\nb,c,0.5\n"))
+    bad(data, "line 2 has 1 fields, expected 2", truth=write(tmp_path, "o.csv", "cause,effect\na\n"))
 
 
 def test_long_cells_are_shortened_to_one_line(tmp_path):
     cell = '"' + "x" * 200 + '\nmore"'
     msg = bad(write(tmp_path, "l.csv", f"a,b\n1,2\n3,{cell}\n4,5\n"), "non-numeric value")
     assert len(msg) < 300
+
+
+def test_provenance_and_types_are_recorded(tmp_path):
+    import hashlib
+
+    data = write(tmp_path, "mine.csv", GOOD)
+    truth = write(tmp_path, "edges.csv", "cause,effect\na,b\n")
+    for t in (None, truth):
+        ds = datasets.from_csv(data, truth=t)
+        assert ds.graph.dtype == np.int8 and ds.X.dtype == np.float64
+        assert ds.meta == {**ds.meta, "suite": "csv", "source": str(data), "noise": "unknown", "real": True,
+                           "sha256": hashlib.sha256(data.read_bytes()).hexdigest(), "has_truth": t is not None,
+                           "truth_is_dag": True, "truth_source": str(t) if t else None}
+
+
+def test_excel_style_file_with_bom_crlf_and_quoted_newline(tmp_path):
+    p = tmp_path / "excel.csv"
+    p.write_bytes("\ufeffa,\"b\"\r\n1,2\r\n3,4\r\n5,7\r\n".encode("utf-8"))
+    ds = datasets.from_csv(p)
+    assert ds.variables == ("a", "b") and ds.X.tolist() == [[1, 2], [3, 4], [5, 7]]
+    # a quoted cell spanning lines is one cell: the row after it keeps its own line number
+    msg = bad(write(tmp_path, "q.csv", 'a,b\n1,2\n3,"x\ny"\n4,5\n6,z\n'), "non-numeric value")
+    assert "'x y'" in msg
+
+
+def test_a_long_cell_is_cut_at_the_limit_and_marked():
+    from datasets.tables import MAX_SHOWN, _show
+
+    assert _show("a  b\n c") == "'a b c'"
+    assert _show("x" * MAX_SHOWN) == repr("x" * MAX_SHOWN)
+    assert _show("x" * (MAX_SHOWN + 1)) == repr("x" * MAX_SHOWN + "...")

@@ -54,10 +54,31 @@ def test_node_order_is_permuted():
 
 
 def test_truth_is_a_dag_and_data_follow_its_order():
-    ds = generate(SCMSpec(d=15, n=50, edge_prob=0.5), 0)
+    ds = generate(SCMSpec(d=15, n=2000, max_rows=2000, edge_prob=0.5), 0)
     order = topological_order(ds.graph)
     assert sorted(order) == list(range(15))
     assert np.trace(ds.graph) == 0
+    assert all(ds.graph[j, i] == 0 for k, i in enumerate(order) for j in order[k:])  # no edge points back
+    # local Markov property: given its parents, a variable is uncorrelated with its non-descendants
+    # (linear data, so the OLS residual carries it); a graph whose rows and columns were swapped fails
+    X, A = ds.X - ds.X.mean(0), ds.graph
+    reach = np.linalg.matrix_power(np.eye(15, dtype=int) + A, 15) > 0  # reach[i, j]: j descends from i
+    checked = 0
+    for j in range(15):
+        pa = np.flatnonzero(A[:, j])
+        others = [k for k in range(15) if not reach[j, k] and k not in pa]
+        if not others:
+            continue
+        resid = X[:, j] - X[:, pa] @ np.linalg.lstsq(X[:, pa], X[:, j], rcond=None)[0] if len(pa) else X[:, j]
+        r = np.corrcoef(np.column_stack([resid, X[:, others]]).T)[0, 1:]
+        assert np.abs(r).max() < 4 / np.sqrt(ds.n), (j, pa, others, r)
+        checked += len(others)
+    assert checked > 10
+    with pytest.raises(AssertionError):  # the same check against the transposed graph fails
+        pa = np.flatnonzero(A.T[:, order[0]])
+        others = [k for k in range(15) if k not in pa and k != order[0]]
+        resid = X[:, order[0]] - X[:, pa] @ np.linalg.lstsq(X[:, pa], X[:, order[0]], rcond=None)[0]
+        assert np.abs(np.corrcoef(np.column_stack([resid, X[:, others]]).T)[0, 1:]).max() < 4 / np.sqrt(ds.n)
 
 
 def test_mask_marks_exactly_the_set_cells():
@@ -69,11 +90,13 @@ def test_mask_marks_exactly_the_set_cells():
     assert abs(M.any(axis=1).mean() - 0.4) < 0.05
     targets = np.flatnonzero(M.any(axis=0))
     assert len(targets) == 3 and ds.meta["intervention_targets"] == targets.tolist()
-    # set cells sit 2-4 observational sds from the observational mean; others don't move
+    # do: set cells sit U(2, 4) sds from the mean of the rows not intervened on that target
+    # (datasets.generator.intervention_plan); z-scoring the column afterwards moves neither
     for j in targets:
-        rows, obs = M[:, j], ~M.any(axis=1)
-        z = (ds.X[rows, j] - ds.X[obs, j].mean()) / ds.X[obs, j].std()
-        assert np.abs(z).min() > 1.5 and np.abs(z).max() < 5
+        rows = M[:, j]
+        z = (ds.X[rows, j] - ds.X[~rows, j].mean()) / ds.X[~rows, j].std()
+        assert np.abs(z).min() >= 2 - 1e-9 and np.abs(z).max() <= 4 + 1e-9
+        assert np.abs(z).max() - np.abs(z).min() > 1  # drawn, not one constant
     assert generate(SCMSpec(d=5, n=50), 5).interventions is None
 
 
@@ -120,9 +143,18 @@ def test_nonlinear_scale_growth_makes_raw_zscored_and_iscm_differ():
 
 
 def test_raw_linear_variance_grows_iscm_does_not():
-    raw = generate(SCMSpec(d=20, n=500, edge_prob=0.3), 3)
-    assert raw.X.std(0).max() > 1.5
-    assert not np.allclose(raw.X.std(0), 1)
+    spec = SCMSpec(d=20, n=500, edge_prob=0.3)
+    raw, iscm = generate(spec, 3), generate(spec.replace(scaling="iscm"), 3)
+    assert np.array_equal(raw.graph, iscm.graph)
+    roots = raw.graph.sum(axis=0) == 0
+    depth = np.zeros(20)
+    for j in topological_order(raw.graph):  # longest path from a root
+        pa = np.flatnonzero(raw.graph[:, j])
+        depth[j] = depth[pa].max() + 1 if len(pa) else 0
+    sd = raw.X.std(0)
+    assert sd.max() > 1.5 and sd[~roots].mean() > 1.5 * sd[roots].mean()   # raw: variance grows downstream
+    assert np.corrcoef(depth, np.log(sd))[0, 1] > 0.5
+    np.testing.assert_allclose(iscm.X.std(0), 1, atol=1e-10)  # iscm: every column unit variance
 
 
 @pytest.mark.parametrize("graph", ["er", "sf"])

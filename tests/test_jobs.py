@@ -74,3 +74,11 @@ def test_bad_seeds_are_refused(quick):
     for seeds in (0, 2.9, "3", True):
         with pytest.raises(ValueError, match="seeds must be an integer"):
             build_jobs(["empty"], quick, seeds)
+
+
+def test_every_job_of_a_stochastic_method_has_its_own_key(quick):
+    """The key tells seeds, datasets and settings apart: two seeds of one dataset never share a record."""
+    jobs = build_jobs(["random", "abs-corr", "abs-corr(edges_per_node=2.0)"], quick, 1)
+    assert len(jobs) == (5 + 2) * len(quick)
+    assert len({j.key for j in jobs}) == len(jobs)
+    assert {j.key for j in build_jobs(["random"], quick, 1)} <= {j.key for j in jobs}  # stable

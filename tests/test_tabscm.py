@@ -1,21 +1,20 @@
 """TabSCM model code, checkpoints, training loop and methods (methods/tabscm/)."""
 import csv
-import time
 
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+import torch  # a hard dependency: a broken install fails here, it is not skipped
 
-from datasets.generator import SCMSpec, generate  # noqa: E402
-from methods import get_method  # noqa: E402
-from methods.tabscm.gate import train_gate  # noqa: E402
-from methods.tabscm.infer import (CheckpointError, essential_scores, greedy_dag, load_checkpoint,  # noqa: E402
+from datasets.generator import SCMSpec, generate
+from methods import get_method
+from methods.tabscm.gate import train_gate
+from methods.tabscm.infer import (CheckpointError, essential_scores, greedy_dag, load_checkpoint,
                                   shipped_checkpoint)
-from methods.tabscm.model import (N_PAIR_FEATURES, build_model, n_params, pair_features,  # noqa: E402
+from methods.tabscm.model import (N_PAIR_FEATURES, build_model, n_params, pair_features,
                                   regression_features, zscore)
-from methods.tabscm.train import (draw, evaluate_val, load_config, sample_spec, save_checkpoint,  # noqa: E402
-                                  soft_target, train, training_distribution)
+from methods.tabscm.train import (draw, evaluate_val, load_config, sample_spec, save_checkpoint, soft_target, train,
+                                  training_distribution)
 
 CONFIGS = "methods/tabscm/configs"
 
@@ -235,12 +234,16 @@ def test_tiny_training_run_logs_and_resumes(tmp_path):
     assert 0 <= pred.info["lingauss_prob"] <= 1 and pred.cpdag == (pred.info["lingauss_prob"] > 0.5)
 
 
-def test_inference_time_d100_n2000():
+def test_inference_at_d100_n2000_is_valid_and_beats_its_own_input_feature():
+    """At the largest size users run, the shipped model returns a valid prediction whose ranking beats
+    |partial correlation|, a feature it receives as input (a model that learned nothing scores at or
+    below it). Its speed against PC is measured by `make perf`, not here."""
+    from bench.metrics import evaluate
+
     ds = generate(SCMSpec(d=100, n=2000, expected_degree=2.0, scaling="zscore"), 3)
-    m = get_method("tabscm")
-    m.fit(generate(SCMSpec(d=5, n=50), 1).observations())  # load once
-    t = time.perf_counter()
-    pred = m.fit(ds.observations())
-    dt = time.perf_counter() - t
-    print(f"\ntabscm inference d=100 n=2000: {dt:.3f} s (forward {pred.info['forward_s']:.3f} s)")
+    pred = get_method("tabscm").fit(ds.observations())
     pred.validate(100)
+    assert 0 < pred.info["forward_s"]
+    m = evaluate(ds.graph, pred)
+    base = evaluate(ds.graph, get_method("partial-corr").fit(ds.observations()))
+    assert m["auroc"] > base["auroc"] and m["skeleton_auroc"] > 0.9, (m["auroc"], base["auroc"])

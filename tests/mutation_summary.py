@@ -1,0 +1,40 @@
+"""`make mutation`'s summary: the share of mutants killed per module, from `mutmut results --all true`.
+
+Run after `mutmut run`; prints a Markdown table (the date, mutmut's version, one row per module) and
+exits 1 when a module is below the target share."""
+import re
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from datetime import date
+from importlib.metadata import version
+
+TARGET = 0.80
+LINE = re.compile(r"^\s*([\w.]+)\.x_\w+?__mutmut_\d+: (.+)$")
+
+
+def main() -> int:
+    out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], capture_output=True,
+                         text=True, check=True).stdout
+    counts = defaultdict(Counter)
+    for line in out.splitlines():
+        m = LINE.match(line)
+        if m:
+            counts[m.group(1)][m.group(2).strip()] += 1
+    print(f"mutmut {version('mutmut')}, {date.today().isoformat()}\n")
+    print("| module | mutants | killed | survived | other | killed share |\n|---|---|---|---|---|---|")
+    below = []
+    for module, c in sorted(counts.items()):
+        total = sum(c.values())
+        killed = c["killed"] + c["timeout"]  # a mutant that makes the tests hang is caught too
+        other = total - killed - c["survived"]
+        share = killed / total if total else float("nan")
+        below += [module] if share < TARGET else []
+        print(f"| {module} | {total} | {killed} | {c['survived']} | {other} | {share:.0%} |")
+    if below:
+        print(f"\nbelow {TARGET:.0%}: {', '.join(below)}")
+    return 1 if below or not counts else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
