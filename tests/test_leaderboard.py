@@ -123,3 +123,32 @@ def test_more_seeds_leave_a_deterministic_methods_row_as_it_was(tmp_path):
         rows[seeds] = lb.loc["abs-corr", ["jobs", "n_datasets", "auroc_mean", "auroc_ci_low", "auroc_ci_high"]]
         assert lb.loc["random", "jobs"] == 5 * lb.loc["random", "n_datasets"] == 20
     assert rows[1].equals(rows[3]) and rows[1]["jobs"] == 4
+
+
+def test_rank_one_is_the_highest_auroc():
+    lb = leaderboard(_jobs([record(m, f"d{i}", auroc=a) for i in range(3)
+                            for m, a in (("pc", 0.7), ("ges", 0.9), ("abs-corr", 0.8))]))
+    rows = lb[lb["tier"] == "all"].set_index("method")
+    assert rows["rank"].to_dict() == {"ges": 1, "abs-corr": 2, "pc": 3}
+    assert list(lb.loc[lb["tier"] == "all", "method"]) == ["ges", "abs-corr", "pc"]  # sorted by rank
+
+
+def test_a_learned_method_level_with_the_baseline_does_not_beat_it():
+    """'Beats' means strictly above: a tie with the best trivial baseline raises the alarm."""
+    recs = [record(m, f"d{i}", learned=m == "tabscm" or None, auroc=0.8 + 0.01 * i)
+            for i in range(3) for m in ("tabscm", "partial-corr")]
+    lines = verdict(leaderboard(_jobs(recs)))
+    assert "**tabscm** (learned) does not beat the best trivial baseline on `s`" in "\n".join(lines[:4])
+
+
+def test_interval_is_the_95_percent_bootstrap_of_the_mean():
+    """Against normal theory: for 40 draws the percentile interval of the mean is close to mean -/+ 1.96 s/sqrt(n)
+    (an 80% interval would be a third narrower, a 99% one a third wider)."""
+    from bench.leaderboard import mean_ci
+
+    v = np.random.default_rng(5).normal(0.7, 0.1, 40)
+    m, lo, hi = mean_ci(v)
+    half = 1.96 * v.std(ddof=1) / np.sqrt(len(v))
+    assert m == pytest.approx(v.mean()) and lo < m < hi
+    assert 0.88 < (hi - lo) / (2 * half) < 1.12, ((hi - lo) / (2 * half))
+    assert abs((lo + hi) / 2 - m) < 0.25 * half
