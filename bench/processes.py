@@ -116,6 +116,7 @@ def serve_tree() -> None:
     parent = os.environ.pop(SERVER_PARENT_ENV, "")
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     signal.signal(signal.SIGTERM, _end_tree_and_exit)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's (the server ignores it once it serves)
     if parent:
         die_with_parent(signal.SIGTERM, parent=int(parent.split(":")[0]))
 
@@ -174,6 +175,7 @@ def _run_child(body, line: int | None) -> int:
         code = 1
         try:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             die_with_parent(signal.SIGKILL, parent=supervisor)
             body()
             code = 0
