@@ -13,9 +13,9 @@ from joblib import Parallel, delayed, parallel_config
 from tqdm import tqdm
 
 from .atomic import remove_temporaries, write_atomic, write_text
-from .execute import DEFAULT_MEMORY_GB, remove_orphaned_job_dirs, run_job
+from .execute import DEFAULT_MEMORY_GB, run_job
 from .jobs import Job, git_commit
-from .processes import worker_start
+from .processes import remove_job_dirs, worker_start
 from .store import append_run, finished_keys, folder_lock, jobs_dir, write_result
 
 BACKENDS = ("loky", "dask", "ray")
@@ -76,7 +76,7 @@ def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "
     finally:
         with contextlib.suppress(OSError):
             probe.unlink()
-    remove_orphaned_job_dirs()
+    remove_job_dirs()  # of workers killed with an earlier run
     with folder_lock(out):
         remove_temporaries(jobs_dir(out))  # left by a run killed while it wrote a job file
         done = set() if force else finished_keys(out)
