@@ -19,12 +19,11 @@ from .processes import remove_job_dirs, worker_start
 from .store import append_run, finished_keys, folder_lock, jobs_dir, write_result
 
 BACKENDS = ("loky", "dask", "ray")
+STATUSES = ("ok", "timeout", "error", "invalid")
 
 
 class CannotWrite(OSError):
     """The results folder cannot be written at all (read-only, full, missing permission): nothing ran."""
-
-STATUSES = ("ok", "timeout", "error", "invalid")
 
 
 @contextlib.contextmanager
