@@ -15,13 +15,12 @@ from functools import lru_cache, partial
 
 from .jobs import Job, git_commit
 from .predict import load_result, predict, save_result
-from .processes import SERVER_PARENT_ENV, die_with_parent, me, supervise, watch
+from .processes import JOB_DIR_PREFIX, SERVER_PARENT_ENV, die_with_parent, me, supervise, watch
 from .scoring import score_record
 
 LIBRARIES = ["numpy", "scipy", "scikit-learn", "torch", "causal-learn", "gcastle", "gadjid", "CausalDisco",
              "dagma", "gies", "lingam", "graphical-models", "joblib", "pandas", "networkx"]
 DEFAULT_MEMORY_GB = 8.0
-JOB_DIR_PREFIX = "tabscm-job-"  # + the worker's pid: a folder whose worker is gone is removed by the next run
 OUTPUT_TAIL = 4000  # characters of a job's captured output kept in its record
 # What every job imports; loky's start method is known to multiprocessing only once loky is imported.
 BASE_PRELOAD = ("bench.tether", "bench.predict", "bench.processes", "methods", "datasets", "joblib.externals.loky")
@@ -61,19 +60,6 @@ def job_server(methods: tuple[str, ...] = (), memory_gb: float | None = DEFAULT_
         for k in (k for k, v in saved.items() if v is None):
             os.environ.pop(k, None)
     return ctx
-
-
-def remove_orphaned_job_dirs() -> None:
-    """Remove the job folders (in the temporary folder) of workers that are gone: killed with their driver,
-    they could not remove their own."""
-    import shutil
-    from pathlib import Path
-    if not os.path.isdir("/proc/self"):  # no way to tell a live worker here
-        return
-    for folder in Path(tempfile.gettempdir()).glob(f"{JOB_DIR_PREFIX}*-*"):
-        pid = folder.name[len(JOB_DIR_PREFIX):].split("-")[0]
-        if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _job_process(job: Job, path: str, output: str, worker: tuple[int, int | None]) -> None:

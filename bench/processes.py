@@ -17,6 +17,7 @@ import time
 POLL_S = 0.05      # how often a watched job is checked for its end
 MEMORY_POLL_S = 0.25  # how often its process tree's memory is read
 END_GRACE_S = 5.0  # how long a supervisor gets to end its tree before the worker kills its group itself
+JOB_DIR_PREFIX = "tabscm-job-"  # + the worker's pid + a random part: a job's folder, in the temporary folder
 SERVER_PARENT_ENV = "TABSCM_BENCH_SERVER_PARENT"  # "pid:start" of a job server's worker, read as the server starts
 PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER = 1, 36
 
@@ -110,14 +111,36 @@ def _end_tree_and_exit(*_):
     os._exit(1)
 
 
+def remove_job_dirs(worker: int | None = None) -> None:
+    """Remove the job folders of ``worker``, or (None) of every worker that is gone: a worker killed with its
+    driver cannot remove its own."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+    if not os.path.isdir("/proc/self"):  # no way to tell a live worker here
+        return
+    for folder in Path(tempfile.gettempdir()).glob(f"{JOB_DIR_PREFIX}*-*"):
+        pid = folder.name[len(JOB_DIR_PREFIX):].split("-")[0]
+        if pid.isdigit() and (int(pid) == worker if worker else not os.path.exists(f"/proc/{pid}")):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def serve_tree() -> None:
     """A job server's first lines: a subreaper that, when its worker dies (or it is sent SIGTERM), ends every
     process under it and exits. The worker is named in SERVER_PARENT_ENV, removed here so that no job inherits it."""
-    parent = os.environ.pop(SERVER_PARENT_ENV, "")
+    parent = int(os.environ.pop(SERVER_PARENT_ENV, "0:").split(":")[0] or 0)
+
+    def end(*_):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        end_descendants()
+        if parent and os.getppid() != parent:  # the worker is gone: its jobs' folders are nobody's now
+            remove_job_dirs(parent)
+        os._exit(1)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
-    signal.signal(signal.SIGTERM, _end_tree_and_exit)
+    signal.signal(signal.SIGTERM, end)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's (the server ignores it once it serves)
     if parent:
-        die_with_parent(signal.SIGTERM, parent=int(parent.split(":")[0]))
+        die_with_parent(signal.SIGTERM, parent=parent)
 
 
 def _lifeline(owner: tuple[int, int | None] | None) -> int | None:
@@ -174,6 +197,7 @@ def _run_child(body, line: int | None) -> int:
         code = 1
         try:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             die_with_parent(signal.SIGKILL, parent=supervisor)
             body()
             code = 0

@@ -14,18 +14,17 @@ from tqdm import tqdm
 
 from .atomic import remove_temporaries, write_atomic, write_text
 from .coverage import expected_jobs
-from .execute import DEFAULT_MEMORY_GB, remove_orphaned_job_dirs, run_job
+from .execute import DEFAULT_MEMORY_GB, run_job
 from .jobs import Job, git_commit
-from .processes import worker_start
+from .processes import remove_job_dirs, worker_start
 from .store import append_run, finished_keys, folder_lock, jobs_dir, write_result
 
 BACKENDS = ("loky", "dask", "ray")
+STATUSES = ("ok", "timeout", "error", "invalid")
 
 
 class CannotWrite(OSError):
     """The results folder cannot be written at all (read-only, full, missing permission): nothing ran."""
-
-STATUSES = ("ok", "timeout", "error", "invalid")
 
 
 @contextlib.contextmanager
@@ -77,7 +76,7 @@ def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "
     finally:
         with contextlib.suppress(OSError):
             probe.unlink()
-    remove_orphaned_job_dirs()
+    remove_job_dirs()  # of workers killed with an earlier run
     with folder_lock(out):
         remove_temporaries(jobs_dir(out))  # left by a run killed while it wrote a job file
         done = set() if force else finished_keys(out)

@@ -1,6 +1,7 @@
 """Job results on disk: DIR/jobs/<key>.json with <key>.npz (scores, graph) beside it, both renamed into place,
 arrays first, so a job whose .json exists is complete; files are 0644, so a folder can be shared. One run at a
-time writes to a folder: ``folder_lock`` holds an advisory lock the kernel drops with its process."""
+time writes to a folder: ``folder_lock`` holds an advisory lock the kernel drops with its process. Of several records
+of one job, the tables show the one made by the code the reader's tree holds (``current_records``)."""
 
 import contextlib
 import json

@@ -2,6 +2,7 @@
 
 Each run here carries an environment variable of its own, inherited by every process it starts (workers, job
 servers, supervisors, jobs, a method's children, detached or not); a process carrying it is one of the run's."""
+import faulthandler
 import os
 import signal
 import subprocess
@@ -93,8 +94,7 @@ def test_killed_while_two_jobs_sleep_in_fit_a_run_leaves_nothing(tmp_path):
     pids = _tagged(tag)
     assert len(pids) >= 9  # driver, 2 workers, 2 job servers, 2 supervisors, 2 jobs, their children
     assert _kill_and_expect_nothing_left(proc, tag) == {}
-    from bench.execute import remove_orphaned_job_dirs
-    remove_orphaned_job_dirs()  # what the next run does first; a supervisor left alone removes its own
+    # the job servers remove their dead worker's job folders as they end
     assert not [p for pid in pids for p in Path(tempfile.gettempdir()).glob(f"tabscm-job-{pid}-*")]
 
 
@@ -122,7 +122,8 @@ def test_a_supervisor_ends_what_its_job_leaves_detached_and_says_how_it_ended():
     os.environ[TAG] = tag
     try:
         for body, expected in [(lambda: subprocess.Popen(["setsid", "sleep", "600"]), 0),
-                               (lambda: os.kill(os.getpid(), signal.SIGSEGV), -signal.SIGSEGV),
+                               (lambda: (faulthandler.disable(), os.kill(os.getpid(), signal.SIGSEGV)),
+                                -signal.SIGSEGV),
                                (lambda: 1 / 0, 1)]:
             if (pid := os.fork()) == 0:
                 processes.supervise(body, processes.me())
@@ -141,3 +142,19 @@ def test_a_supervisor_whose_owner_is_gone_runs_nothing_and_cleans_up(tmp_path):
         processes.supervise(marker.touch, (dead.pid, None), on_orphaned=lambda: (tmp_path / "orphaned").touch())
     _, status = os.waitpid(pid, 0)
     assert not marker.exists() and (tmp_path / "orphaned").exists()
+
+
+def test_the_next_run_removes_the_job_folders_of_workers_that_are_gone():
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    tmp = Path(tempfile.gettempdir())
+    gone, live = tmp / f"tabscm-job-{dead.pid}-test", tmp / f"tabscm-job-{os.getpid()}-test"
+    for folder in (gone, live):
+        folder.mkdir()
+        (folder / "output.txt").write_text("x")
+    try:
+        processes.remove_job_dirs()
+        assert not gone.exists() and live.exists()
+    finally:
+        for folder in (gone, live):
+            __import__("shutil").rmtree(folder, ignore_errors=True)
