@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import plots
+from .graphs import untruthed_lines, write_edge_lists
 from .diagnostics import THRESHOLDS
 from .leaderboard import AUROC_CI, groups, leaderboard, mean_ci, verdict
 from .markdown import ci_text, md_table
@@ -125,13 +126,15 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
     for path, df in zip(paths, (jobs, lb, diag)):
         df.to_csv(path, index=False)
 
+    edge_lists = write_edge_lists(jobs, run_dir)  # graphs/*.csv: each job's edges with the variables' names
     plot_dir, figures, plot_errors = run_dir / "plots", [], []
     for make, args in ((plots.metric_boxes, ()), (plots.auroc_vs_d, ()), (plots.runtime_vs_d, ()),
+                       (plots.runtime_vs_auroc, ()),
                        (plots.pr_curves, (run_dir,)), (plots.adjacency_heatmaps, (run_dir,)),
                        (plots.sachs_graphs, (run_dir,)), (plots.score_histograms, (run_dir,))):
         try:
             made = make(jobs, *args, plot_dir)
-            figures += made if isinstance(made, list) else [made]
+            figures += made if isinstance(made, list) else [made] if made is not None else []
         except Exception as e:  # a broken figure must not cost the tables or the report
             plot_errors.append(f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=2)}")
     shortcut_md, shortcut_figs = shortcuts_section(jobs, plot_dir)
@@ -160,11 +163,16 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
              "`compelled` the same over the true edges the truth's essential graph orients (CPDAG; I-essential graph "
              "for interventional data) and `unident.` over those it leaves undirected (on linear-Gaussian data nothing "
              "in the data orients them, so there 0.5 is the honest score). SID (parent-AID for CPDAG outputs) and the "
-             "edge counts behind the split are in `leaderboard.csv`.", "", *leaderboard_markdown(lb),
+             "edge counts behind the split are in `leaderboard.csv`. A suite whose datasets differ in kind is also "
+             "ranked per **tier**: `small` (synthetic, d <= 30), `large` (synthetic, d >= 50) and `real` (real data, "
+             "e.g. Sachs); the suite's row over all its datasets comes first.", "", *leaderboard_markdown(lb),
+             *untruthed_lines(jobs, run_dir),
              *tuebingen_lines(jobs),
              "## Sorting shortcuts in the data", "", *sortability_lines(jobs), "", *shortcut_md, "",
-             "## Figures", "", *[f"- [{p.name}](plots/{p.name})" for p in figures]]
+             "## Figures", "", *[f"- [{p.name}](plots/{p.name})" for p in figures], "",
+             f"Each job's predicted graph, with the variables' names: {len(edge_lists)} edge lists in `graphs/` "
+             "(`source,target,score,directed`; an undirected CPDAG edge is one row, directed false)."]
     if plot_errors:
         lines += ["", "Figures that failed to draw:", "", *[f"```\n{e}\n```" for e in plot_errors]]
     (run_dir / "report.md").write_text("\n".join(lines) + "\n")
-    return paths + [run_dir / "report.md", plot_dir]
+    return paths + [run_dir / "report.md", plot_dir] + ([run_dir / "graphs"] if edge_lists else [])
