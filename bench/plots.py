@@ -11,6 +11,7 @@ import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.ticker import ScalarFormatter  # noqa: E402
 from sklearn.metrics import precision_recall_curve  # noqa: E402
 
 from .store import load_arrays  # noqa: E402
@@ -21,10 +22,16 @@ D_BINS = 5  # at most this many points per line: with a dozen sizes of one or tw
 REAL_PANEL_MAX = 12  # a real-data panel shows each dataset up to this many; beyond, the suite's mean
 EDGE_STYLE = {"correct": ("tab:green", "solid"), "reversed": ("tab:orange", "solid"),
               "missing": ("lightgrey", "dashed"), "extra": ("tab:red", "solid"), "undirected": ("tab:blue", "dotted")}
-#: distinct, saturated colours; a method's colour is a hash of its label into this list, so it never depends on
-#: which other methods a run holds
-PALETTE = (list(plt.get_cmap("tab10").colors) + list(plt.get_cmap("Dark2").colors)
-           + list(plt.get_cmap("tab20b").colors[0::4]) + list(plt.get_cmap("tab20c").colors[0::4]))
+#: 20 colours far apart (tab10, then ten more of other hues and darkness)
+PALETTE = [*(plt.get_cmap("tab10").colors),
+           *("#000000", "#000080", "#b8860b", "#008080", "#ff00ff", "#800000", "#6b8e23", "#87ceeb", "#4b0082",
+             "#fa8072")]
+#: the registered methods' colours, fixed: a method keeps its colour whatever else a run holds. Learned models
+#: strong, classical methods mid, baselines muted (empty black, random grey). A setting (``pc(alpha=0.2)``) takes
+#: its method's colour and another marker; a method not listed here takes a hash of its name into ``PALETTE``.
+METHOD_COLOURS = {"tabscm": 3, "tabscm-seed": 16, "pc": 0, "ges": 1, "gies": 11, "notears": 4, "dagma": 9,
+                  "directlingam": 2, "abs-corr": 5, "partial-corr": 6, "varsort": 8, "r2sort": 13, "empty": 10,
+                  "random": 7, "anm": 12, "cds": 14, "igci": 15, "reci": 17}
 
 
 def _save(fig, path: Path) -> Path:
@@ -38,16 +45,27 @@ def _hash(label: str) -> int:
     return int.from_bytes(hashlib.sha256(label.encode()).digest()[:8], "big")
 
 
+def method_colour(label: str) -> tuple:
+    """A method's colour in every figure of every run: its registered method's entry in ``METHOD_COLOURS``, else
+    the hash of its name into ``PALETTE``."""
+    import matplotlib.colors as mcolors
+    name = label.split("(")[0]
+    index = METHOD_COLOURS.get(name, _hash(name) % len(PALETTE))
+    return tuple(mcolors.to_rgb(PALETTE[index]))
+
+
 def method_styles(methods) -> dict[str, tuple[tuple, str]]:
-    """(colour, marker) per method label. The colour is the label's hash into ``PALETTE``: the same in every
-    figure of every run, whatever else was run. The marker starts from the hash too and moves on, in sorted label
-    order, past any marker an earlier label of the same colour took, so no two methods of a run share both."""
+    """(colour, marker) per method label: the colour fixed (``method_colour``), the marker from the label's hash,
+    moved on, in sorted label order, past any marker an earlier label of the same colour took, so that no two
+    methods of a run share both."""
     taken, out = set(), {}
     for m in sorted({str(m) for m in methods}):
         h = _hash(m)
-        colour = PALETTE[h % len(PALETTE)]
-        k = (h // len(PALETTE)) % len(MARKERS)
-        while (colour, MARKERS[k]) in taken and len(taken) < len(PALETTE) * len(MARKERS):
+        colour = method_colour(m)
+        k = h % len(MARKERS)
+        for _ in range(len(MARKERS)):  # past len(MARKERS) settings of one method, markers repeat
+            if (colour, MARKERS[k]) not in taken:
+                break
             k = (k + 1) % len(MARKERS)
         taken.add((colour, MARKERS[k]))
         out[m] = (tuple(colour), MARKERS[k])
@@ -179,6 +197,8 @@ def _xy_panels(jobs: pd.DataFrame, y: str, path: Path, title: str, ylabel: str, 
             ax.set_xlabel("number of variables d" + (f" ({D_BINS} size bins)" if binned else ""), fontsize=8)
             if log_y:
                 ax.set_xscale("log")
+                ax.set_xticks(sorted(means["x"].unique()), [f"{v:g}" for v in sorted(means["x"].unique())])
+                ax.minorticks_off()
         if log_y:
             ax.set_yscale("log")
         chance_line(ax, y)
@@ -314,22 +334,27 @@ def adjacency_heatmaps(jobs: pd.DataFrame, run_dir: Path, out: Path, n_datasets:
         names = variable_names(run_dir, g.iloc[0])
         d = len(panels_[0][1])
         step = max(1, int(np.ceil(d / 25)))  # at most ~25 names an axis: more would overlap
-        ticks = [n if i % step == 0 else "" for i, n in enumerate(names)] if names and len(names) == d else "auto"
+        labels = names if names and len(names) == d else None
         size = 3.2 + 0.03 * d
         fig, axes = _grid(len(panels_), 4, size + 0.8, size)
         for ax, (title, M, is_graph) in zip(axes, panels_):
             M = np.array(M, dtype=float)
             np.fill_diagonal(M, np.nan)
-            sns.heatmap(M, ax=ax, square=True, cmap="Greys" if is_graph else "viridis", xticklabels=ticks,
-                        yticklabels=ticks, vmin=0 if is_graph else None, vmax=1 if is_graph else None,
-                        cbar_kws={"shrink": 0.7, **({"ticks": [0, 1]} if is_graph else {})})
+            # imshow, not seaborn's heatmap, which redraws the whole figure once per panel to check its labels
+            im = ax.imshow(M, cmap="Greys" if is_graph else "viridis", vmin=0 if is_graph else None,
+                           vmax=1 if is_graph else None, interpolation="nearest")
+            fig.colorbar(im, ax=ax, shrink=0.7, format=ScalarFormatter(useOffset=False),  # no offset over a title
+                         **({"ticks": [0, 1]} if is_graph else {}))
+            if labels:
+                ax.set_xticks(range(d)[::step], labels[::step], rotation=90)
+                ax.set_yticks(range(d)[::step], labels[::step])
             ax.tick_params(labelsize=max(4, 7 - d // 20), length=0)
             ax.set_title(title, fontsize=8)
             ax.set_xlabel("effect", fontsize=7)
             ax.set_ylabel("cause", fontsize=7)
         kind = "true graph vs each method's scores" if truth is not None else "each method's scores (no truth given)"
-        fig.suptitle(f"{ds}: {kind} (row = cause, column = effect; scales differ per method)", fontsize=9)
         fig.tight_layout()
+        fig.suptitle(f"{ds}: {kind} (row = cause, column = effect; scales differ per method)", fontsize=10, y=1.01)
         paths.append(_save(fig, out / f"adjacency_{ds}.png"))
     return paths
 
@@ -366,9 +391,11 @@ def sachs_graphs(jobs: pd.DataFrame, run_dir: Path, out: Path) -> list[Path]:
             ax.set_title(f"{r['method']}", fontsize=9)
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=6, loc="lower left")
+            ax.set(xlim=(-1.3, 1.3), ylim=(-1.3, 1.3))  # room for the names at the circle's edge
             ax.axis("off")
+        fig.tight_layout()  # then the title just above the panels: no blank band between
         fig.suptitle(f"{ds}: correct (green), reversed (orange), missing (grey dashed), extra (red), "
-                     f"undirected (blue dotted)", fontsize=9)
+                     f"undirected (blue dotted)", fontsize=10, y=1.02)
         paths.append(_save(fig, out / f"sachs_{ds}.png"))
     return paths
 

@@ -23,6 +23,7 @@ def test_styles_are_distinct_and_a_methods_colour_does_not_depend_on_the_others(
     registered = methods.list_methods()
     alone = {m: plots.method_colors([m])[m] for m in registered}
     assert plots.method_colors(registered) == alone  # a method keeps its colour when others are added
+    assert len({mcolors.to_hex(c) for c in alone.values()}) == len(registered)  # and no two registered share one
     assert plots.method_colors(registered + labels) == {**alone, **plots.method_colors(labels)}
 
 
