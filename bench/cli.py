@@ -163,7 +163,20 @@ def cmd_run(args) -> int:
     except OSError as e:
         raise ValueError(f"{out}: cannot write results ({e.strerror or e}); finished jobs are kept") from None
     print("jobs: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v), file=sys.stderr)
+    if outputs_current(out) and not any(v for k, v in counts.items() if k != "skipped"):
+        print(f"nothing new: the outputs in {out} are up to date (`bench report {out}` rebuilds them)",
+              file=sys.stderr)
+        return 0
     return _build_outputs(out)
+
+
+def outputs_current(out) -> bool:
+    """Whether report.md was written after every job file of ``out``: a run that ran nothing need not rebuild it."""
+    report, jobs = Path(out) / "report.md", Path(out) / "jobs"
+    if not report.exists():
+        return False
+    built = report.stat().st_mtime
+    return all(p.stat().st_mtime <= built for p in jobs.glob("*.json"))
 
 
 def _build_outputs(out) -> int:

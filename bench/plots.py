@@ -170,6 +170,8 @@ def _xy_panels(jobs: pd.DataFrame, y: str, path: Path, title: str, ylabel: str, 
     fig, axes = _grid(len(parts), 3, 5.2, 3.6)
     for ax, (name, real, g) in zip(axes, parts):
         if real:
+            # a network sampled several times (bnlearn) is one point: its samples' mean
+            g = g.assign(dataset=g["network"].fillna(g["dataset"])) if "network" in g else g
             per_ds = g.groupby("dataset")["d"].first().sort_values(kind="stable")
             many = len(per_ds) > REAL_PANEL_MAX
             cats = [f"{len(per_ds)} datasets (mean)"] if many else [f"{ds}\n(d={int(d)})" for ds, d in per_ds.items()]
@@ -185,7 +187,7 @@ def _xy_panels(jobs: pd.DataFrame, y: str, path: Path, title: str, ylabel: str, 
                 ax.plot(xs, vals.values, ls="none", marker=marker, color=colour, label=method, ms=5)
             ax.set_xticks(range(len(cats)), cats, fontsize=7)
             ax.set_xlim(-0.5, len(cats) - 0.5)
-            ax.set_xlabel("real dataset (points: not a trend in d)", fontsize=8)
+            ax.set_xlabel("real data (points: not a trend in d)", fontsize=8)
         else:
             binned = g["d"].nunique() > D_BINS  # then each job sits at the mean d of its (equal-count) size bin
             x = g["d"].groupby(pd.qcut(g["d"], D_BINS, duplicates="drop"), observed=True).transform("mean") \

@@ -13,7 +13,6 @@ import numpy as np
 from joblib import Parallel, delayed, parallel_config
 from tqdm import tqdm
 
-from .execute import DEFAULT_MEMORY_GB, run_job
 from .jobs import Job, git_commit
 from .store import append_run, finished_keys, folder_lock, write_result
 
@@ -107,6 +106,7 @@ def backend_context(backend: str, n_jobs: int, scheduler: str | None, scheduler_
 def _ray_results(todo: list[Job], n_jobs: int, args: tuple):
     """(record, arrays) of each job as it finishes, at most ``n_jobs`` in flight, through Ray's own API."""
     import ray
+    from .execute import run_job
     remote, pending, queue = ray.remote(num_cpus=1)(run_job), [], list(todo)
     while queue or pending:
         while queue and len(pending) < n_jobs:
@@ -117,8 +117,10 @@ def _ray_results(todo: list[Job], n_jobs: int, args: tuple):
 
 def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "loky",
              scheduler: str | None = None, force: bool = False, progress: bool = True,
-             memory_gb: float = DEFAULT_MEMORY_GB, scheduler_timeout: float = 5.0) -> dict:
-    """Run every job not finished yet in ``out``; return counts by status (and ``skipped``)."""
+             memory_gb: float = 8.0, scheduler_timeout: float = 5.0) -> dict:
+    """Run every job not finished yet in ``out``; return counts by status (and ``skipped``). ``memory_gb``: the
+    cap on a job (the default is execute.DEFAULT_MEMORY_GB, not imported here: a run with nothing to do needs none
+    of what scores a job)."""
     check_backend(backend, scheduler, scheduler_timeout)  # before the folder is touched
     out = Path(out)
     try:  # refuse to start (OSError, one line) rather than fail at the first result
@@ -145,6 +147,7 @@ def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "
                          "suites": sorted({j.suite for j in by_key.values()})})
         if not todo:
             return counts
+        from .execute import run_job  # what fits and scores (metrics, its libraries): only where a job runs
         methods = tuple(sorted({j.method for j in todo}))
         with (tqdm(total=len(todo), desc="jobs", unit="job", dynamic_ncols=True, disable=not progress) as bar,
               backend_context(backend, n_jobs, scheduler, scheduler_timeout)):
