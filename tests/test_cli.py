@@ -207,3 +207,15 @@ def test_a_second_run_on_a_busy_folder_is_refused(tmp_path):
     first.kill()  # -9: the lock goes with the process
     first.wait()
     assert subprocess.run(_cmd(out), cwd=ROOT, timeout=300).returncode == 0
+
+
+@pytest.mark.slow
+def test_a_run_with_nothing_to_do_leaves_up_to_date_outputs_alone(tmp_path, capsys):
+    argv = ["run", "--suite", "quick", "--methods", "empty", "--out", str(tmp_path), "--quiet"]
+    assert main(argv) == 0
+    built = (tmp_path / "report.md").stat().st_mtime_ns
+    assert main(argv) == 0
+    assert "nothing new" in capsys.readouterr().err
+    assert (tmp_path / "report.md").stat().st_mtime_ns == built
+    assert main(["run", "--suite", "quick", "--methods", "empty,abs-corr", "--out", str(tmp_path), "--quiet"]) == 0
+    assert (tmp_path / "report.md").stat().st_mtime_ns > built  # new jobs: rebuilt
