@@ -6,7 +6,8 @@ SUITE ?= default
 METHODS ?= all
 SEEDS ?= 1
 JOBS ?= 2
-OUT ?= results/latest
+# each suite's runs apart (results/default, results/tabscm-small, ...) unless OUT is given
+OUT ?= results/$(SUITE)
 # With CUDA: the CUDA build of torch. Without: torch==2.13.0, which on this machine is a local
 # CPU wheel (elsewhere set TORCH_INDEX=https://download.pytorch.org/whl/cpu to avoid the CUDA build).
 TORCH_INDEX ?=
@@ -55,4 +56,4 @@ lint: setup
 	$(PY) -m compileall -q bench methods datasets tests
 
 clean:
-	rm -rf .venv results/latest mutants
+	rm -rf .venv results/latest results/default mutants

@@ -14,13 +14,51 @@ def _terminate(signum, frame):
     raise Interrupted()
 
 
+def _paragraph(doc: str | None) -> str:
+    """A docstring's first paragraph on one line (what `bench list` prints in full)."""
+    return " ".join((doc or "").strip().split("\n\n")[0].split())
+
+
+def allowed_values(cls, param: str) -> str:
+    """What a method's parameter may be, read from its declared ``parameter_constraints`` (scikit-learn's)."""
+    from sklearn.utils._param_validation import make_constraint
+    constraints = cls.parameter_constraints.get(param)
+    if not constraints:
+        return "not declared (any value the method accepts)"
+    return " or ".join(str(make_constraint(c)) for c in constraints)
+
+
+def describe_method(name: str) -> list[str]:
+    """`bench list METHOD`: the method's description, then each parameter with its default and allowed values."""
+    import inspect
+    import methods
+    cls = methods.method_class(name)
+    sig = inspect.signature(cls.__init__).parameters
+    lines = [f"{name}: {_paragraph(cls.__doc__)}"]
+    rest = (cls.__doc__ or "").strip().split("\n\n")[1:]
+    lines += [" ".join(part.split()) for part in rest if part.strip()]
+    facts = [f"output {cls.output}", "deterministic" if cls.deterministic else f"stochastic (>= {cls.min_seeds} seeds)",
+             f"time budget {cls.time_budget_s:g} s", "uses the intervention mask" if cls.uses_interventions
+             else "ignores the intervention mask", *(["learned"] if cls.learned else []),
+             *([f"only d = {cls.n_variables}"] if cls.n_variables else [])]
+    lines += ["", "  " + "; ".join(facts), "", "parameters (set as name(param=value,...)):" if cls.param_names()
+              else "parameters: none"]
+    for param in cls.param_names():
+        default = sig[param].default
+        shown = "(required)" if default is inspect.Parameter.empty else repr(default)
+        lines.append(f"  {param:<18} default {shown}; allowed: {allowed_values(cls, param)}")
+    return lines
+
+
 def cmd_list(args) -> int:
     import datasets
     import methods
-    print("methods:")
+    if args.method:
+        print("\n".join(describe_method(args.method)))
+        return 0
+    print("methods (`bench list METHOD` for its parameters):")
     for name in methods.list_methods():
-        doc = (methods.method_class(name).__doc__ or "").strip().split("\n")[0]
-        print(f"  {name:<16} {doc}")
+        print(f"  {name:<16} {_paragraph(methods.method_class(name).__doc__)}")
     print("suites:")
     for name, desc in datasets.describe_suites().items():
         print(f"  {name:<16} {desc}")
@@ -44,6 +82,7 @@ RUN_SCHEMA = {
     "timeout": (None, lambda v: type(v) in (int, float) and v > 0, "a number of seconds > 0"),
     "backend": ("loky", lambda v: v in ("loky", "dask", "ray"), "one of loky, dask, ray"),
     "scheduler": (None, lambda v: isinstance(v, str), "an address (text)"),
+    "scheduler_timeout": (5.0, lambda v: type(v) in (int, float) and v > 0, "a number of seconds > 0"),
     "force": (False, lambda v: isinstance(v, bool), "true or false (not quoted)"),
     "data": (None, lambda v: isinstance(v, str), "a CSV file path"),
     "truth": (None, lambda v: isinstance(v, str), "a CSV file path"),
@@ -76,6 +115,10 @@ def read_run_file(path: str) -> dict:
     except UnicodeDecodeError as e:
         raise ValueError(f"{path}: cannot read run file: not UTF-8 text (byte {e.object[e.start]:#04x} at "
                          f"offset {e.start})") from None
+    except yaml.MarkedYAMLError as e:  # a syntax error: say where
+        mark = e.problem_mark or e.context_mark
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ValueError(f"{path}{where}: not valid YAML: {e.problem or e.context}") from None
     except (OSError, ValueError, yaml.YAMLError) as e:
         raise ValueError(f"{path}: cannot read run file: {str(e).splitlines()[0]}") from None
     if not isinstance(loaded, (dict, type(None))):
@@ -107,6 +150,8 @@ def _run_options(args) -> dict:
         raise ValueError("--out DIR is required (or `out:` in the run file)")
     if not opts["suite"] and not opts["data"]:
         raise ValueError("give --suite NAME or --data FILE.csv")
+    if opts["truth"] and not opts["data"]:
+        raise ValueError("--truth is the ground truth of --data FILE.csv; a suite brings its own truths")
     return opts
 
 
@@ -128,7 +173,8 @@ def cmd_run(args) -> int:
     out = opts["out"]
     try:
         counts = run_jobs(jobs, out, n_jobs=opts["n_jobs"], backend=opts["backend"], scheduler=opts["scheduler"],
-                          force=opts["force"], progress=not args.quiet, memory_gb=float(opts["memory_gb"]))
+                          force=opts["force"], progress=not args.quiet, memory_gb=float(opts["memory_gb"]),
+                          scheduler_timeout=float(opts["scheduler_timeout"]))
     except (KeyboardInterrupt, Interrupted) as e:
         e.args = (f"{len(finished_keys(out))} finished jobs are kept in {out}; rerun the same command to resume",)
         raise
@@ -139,7 +185,20 @@ def cmd_run(args) -> int:
         raise ValueError(f"{out}: cannot write results ({e.strerror or e})" + (
             f"; {kept} finished jobs are kept, rerun the same command to resume" if kept else "")) from None
     print("jobs: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v), file=sys.stderr)
+    if outputs_current(out) and not any(v for k, v in counts.items() if k != "skipped"):
+        print(f"nothing new: the outputs in {out} are up to date (`bench report {out}` rebuilds them)",
+              file=sys.stderr)
+        return 0
     return _build_outputs(out)
+
+
+def outputs_current(out) -> bool:
+    """Whether report.md was written after every job file of ``out``: a run that ran nothing need not rebuild it."""
+    report, jobs = Path(out) / "report.md", Path(out) / "jobs"
+    if not report.exists():
+        return False
+    built = report.stat().st_mtime
+    return all(p.stat().st_mtime <= built for p in jobs.glob("*.json"))
 
 
 def _build_outputs(out) -> int:
@@ -165,10 +224,19 @@ def cmd_compare(args) -> int:
     return 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that refuses bad arguments with one line (``bench: error: ...``) and exit 2, without the usage."""
+
+    def error(self, message):
+        self.exit(2, f"bench: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="bench", description="TabSCM Bench: causal discovery benchmark harness")
+    p = OneLineParser(prog="bench", description="TabSCM Bench: causal discovery benchmark harness")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="registered methods, suites and datasets").set_defaults(fn=cmd_list)
+    ls = sub.add_parser("list", help="registered methods, suites and datasets; `bench list METHOD`: its parameters")
+    ls.add_argument("method", nargs="?", help="a method's name: its parameters, defaults and allowed values")
+    ls.set_defaults(fn=cmd_list)
     r = sub.add_parser("run", help="run methods x datasets x seeds; resumes where a run stopped")
     r.add_argument("--config", help="YAML run file with the same fields (flags override it)")
     r.add_argument("--suite", help="suite name(s), comma-separated (see `bench list`)")
@@ -181,12 +249,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--timeout", type=float, help="per-job budget in seconds (default: each method's own)")
     r.add_argument("--backend", choices=["loky", "dask", "ray"], help="joblib backend (default loky)")
     r.add_argument("--scheduler", help="dask scheduler address (tcp://...) or ray address")
+    r.add_argument("--scheduler-timeout", type=float,
+                   help="seconds to wait for --scheduler to answer before refusing (default 5)")
     r.add_argument("--memory-gb", type=float, help="kill a job above this memory (default 8)")
     r.add_argument("--force", action="store_true", help="rerun finished jobs")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(fn=cmd_run)
     rep = sub.add_parser("report", help="rebuild tables, plots and report.md from DIR/jobs")
-    rep.add_argument("dir")
+    rep.add_argument("dir", help="a results folder of `bench run` (the --out given there)")
     rep.set_defaults(fn=cmd_report)
     cmp = sub.add_parser("compare", help="paired differences on the jobs two result folders share; writes "
                                          "compare.md and compare.csv")
@@ -201,7 +271,10 @@ def main(argv=None) -> int:
     """Run a command; exit codes as in the module docstring."""
     import signal
     import threading
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # a refused argument (one line printed, exit 2) or --help (exit 0)
+        return e.code if isinstance(e.code, int) else 2
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:

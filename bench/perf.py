@@ -1,7 +1,8 @@
 """`make perf`: what the harness and the methods cost, as ratios measured within one run
 (absolute times on a shared machine are noise). Parts (protocols in results/perf/README.md):
 overhead (runner vs direct call), parallel (1 vs 2 workers), scaling (runtime vs d and n),
-scoring (CPDAG by graphical-models vs causal-learn), throughput and driver (whole suites).
+scoring (CPDAG by graphical-models vs causal-learn), throughput and driver (whole suites), fixed (what `bench run`
+itself costs: a 4-job run and a run with nothing to do, against goals in seconds).
 One CSV per part in --out, log-log plots from the scaling part, a summary on stdout (each part's table carries
 its lines in ``.attrs["summary"]``)."""
 from __future__ import annotations
@@ -22,7 +23,8 @@ from .jobs import build_jobs
 from .runner import run_jobs
 from .store import load_records
 
-PARTS = ("overhead", "parallel", "scaling", "scoring", "throughput", "driver")
+PARTS = ("overhead", "parallel", "scaling", "scoring", "throughput", "driver", "fixed")
+FIXED_GOALS = {"nothing to do": 2.0, "4 jobs": 5.0}  # seconds of wall time a user waits for `bench run` itself
 CLASSICAL = ("pc", "ges", "notears", "dagma")
 SCALING_METHODS = CLASSICAL + ("tabscm", "abs-corr", "partial-corr", "r2sort", "varsort", "empty", "random")
 FAST = ("tabscm", "tabscm-seed", "abs-corr", "partial-corr", "r2sort", "varsort", "empty")
@@ -181,6 +183,32 @@ def throughput(tmp: Path, runs=(("tabscm", FAST),), n_jobs: int = 2, part: str =
     return df
 
 
+def fixed(tmp: Path, rounds: int = 3) -> pd.DataFrame:
+    """What a user waits for beyond the fits: `bench run` as a command (interpreter start, imports, job list,
+    workers, report) on 4 quick jobs (abs-corr on suite quick) into an empty folder, then the same command again
+    (nothing to do); wall and CPU seconds of the command and its children, best of ``rounds``."""
+    import os
+    import resource
+    import subprocess
+    rows = []
+    for r in range(rounds):
+        out = tmp / f"fixed-{r}"
+        for case in ("4 jobs", "nothing to do"):  # the same command twice: the second finds every job done
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "bench", "run", "--suite", "quick", "--methods", "abs-corr",
+                            "--out", str(out), "--quiet"], check=True, capture_output=True, env=dict(os.environ))
+            wall, after = time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_CHILDREN)
+            rows.append({"round": r, "case": case, "wall_s": wall,
+                         "cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime})
+    df = pd.DataFrame(rows).groupby("case", sort=False).min(numeric_only=True).drop(columns="round").reset_index()
+    df["goal_s"] = df["case"].map(FIXED_GOALS)
+    df.attrs["summary"] = [f"fixed cost: `bench run` with {r.case}: {r.wall_s:.1f} s wall, {r.cpu_s:.1f} s CPU "
+                           f"(goal <= {r.goal_s:g} s wall: {'met' if r.wall_s <= r.goal_s else 'NOT met'})"
+                           for r in df.itertuples()]
+    return df
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.perf", description=__doc__.split("\n")[0])
     p.add_argument("--out", default="results/perf")
@@ -208,7 +236,8 @@ def _part(part: str, out: Path, timeout: float) -> list[str]:
         df = {"overhead": lambda: overhead(tmp), "parallel": lambda: parallel(tmp),
               "scaling": lambda: scaling(tmp, out, timeout=timeout), "scoring": scoring,
               "throughput": lambda: throughput(tmp),
-              "driver": lambda: throughput(tmp, (("tabscm-large", ("tabscm", "abs-corr")),), part="driver")}[part]()
+              "driver": lambda: throughput(tmp, (("tabscm-large", ("tabscm", "abs-corr")),), part="driver"),
+              "fixed": lambda: fixed(tmp)}[part]()
         write_atomic(out / f"{part}.csv", lambda f: df.to_csv(f, index=False))
     from joblib.externals.loky import get_reusable_executor
     get_reusable_executor().shutdown(wait=True)  # its idle workers would hold this process's exit for minutes

@@ -1,4 +1,5 @@
 """Figures for a run (seaborn/matplotlib, no screen needed). Each returns the path it wrote."""
+import hashlib
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -11,16 +12,28 @@ import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.ticker import ScalarFormatter  # noqa: E402
 from sklearn.metrics import precision_recall_curve  # noqa: E402
 
 from .atomic import write_atomic  # noqa: E402
 from .store import load_arrays  # noqa: E402
 
-MARKERS = "osD^vP*Xp<>h"
+MARKERS = "osD^vP*Xp<>hH8d"
 CHANCE_AT_HALF = ("auroc", "skeleton_auroc", "orientation_accuracy")  # drawn with a dashed line at 0.5
 D_BINS = 5  # at most this many points per line: with a dozen sizes of one or two datasets each, lines zigzag
+REAL_PANEL_MAX = 12  # a real-data panel shows each dataset up to this many; beyond, the suite's mean
 EDGE_STYLE = {"correct": ("tab:green", "solid"), "reversed": ("tab:orange", "solid"),
               "missing": ("lightgrey", "dashed"), "extra": ("tab:red", "solid"), "undirected": ("tab:blue", "dotted")}
+#: 20 colours far apart (tab10, then ten more of other hues and darkness)
+PALETTE = [*(plt.get_cmap("tab10").colors),
+           *("#000000", "#000080", "#b8860b", "#008080", "#ff00ff", "#800000", "#6b8e23", "#87ceeb", "#4b0082",
+             "#fa8072")]
+#: the registered methods' colours, fixed: a method keeps its colour whatever else a run holds. Learned models
+#: strong, classical methods mid, baselines muted (empty black, random grey). A setting (``pc(alpha=0.2)``) takes
+#: its method's colour and another marker; a method not listed here takes a hash of its name into ``PALETTE``.
+METHOD_COLOURS = {"tabscm": 3, "tabscm-seed": 16, "pc": 0, "ges": 1, "gies": 11, "notears": 4, "dagma": 9,
+                  "directlingam": 2, "abs-corr": 5, "partial-corr": 6, "varsort": 8, "r2sort": 13, "empty": 10,
+                  "random": 7, "anm": 12, "cds": 14, "igci": 15, "reci": 17}
 
 
 def _save(fig, path: Path) -> Path:
@@ -32,19 +45,45 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
+def _hash(label: str) -> int:
+    return int.from_bytes(hashlib.sha256(label.encode()).digest()[:8], "big")
+
+
+def method_colour(label: str) -> tuple:
+    """A method's colour in every figure of every run: its registered method's entry in ``METHOD_COLOURS``, else
+    the hash of its name into ``PALETTE``."""
+    import matplotlib.colors as mcolors
+    name = label.split("(")[0]
+    index = METHOD_COLOURS.get(name, _hash(name) % len(PALETTE))
+    return tuple(mcolors.to_rgb(PALETTE[index]))
+
+
+def method_styles(methods) -> dict[str, tuple[tuple, str]]:
+    """(colour, marker) per method label: the colour fixed (``method_colour``), the marker from the label's hash,
+    moved on, in sorted label order, past any marker an earlier label of the same colour took, so that no two
+    methods of a run share both."""
+    taken, out = set(), {}
+    for m in sorted({str(m) for m in methods}):
+        h = _hash(m)
+        colour = method_colour(m)
+        k = h % len(MARKERS)
+        for _ in range(len(MARKERS)):  # past len(MARKERS) settings of one method, markers repeat
+            if (colour, MARKERS[k]) not in taken:
+                break
+            k = (k + 1) % len(MARKERS)
+        taken.add((colour, MARKERS[k]))
+        out[m] = (tuple(colour), MARKERS[k])
+    return out
+
+
 def method_colors(methods) -> dict[str, tuple]:
-    """One fixed colour per method label, the same in every figure of a run: the run's sorted labels walk tab10,
-    then tab20's light shades, then tab20b and tab20c (50 distinct colours)."""
-    palette = list(plt.get_cmap("tab10").colors) + list(plt.get_cmap("tab20").colors[1::2])
-    palette += list(plt.get_cmap("tab20b").colors) + list(plt.get_cmap("tab20c").colors)
-    labels = sorted({str(m) for m in methods})
-    extra = sns.color_palette("husl", max(0, len(labels) - len(palette)))
-    return {m: tuple(c) for m, c in zip(labels, palette + list(extra))}
+    """One fixed colour per method label (see ``method_styles``)."""
+    return {m: c for m, (c, _) in method_styles(methods).items()}
 
 
 def method_markers(methods) -> dict[str, str]:
-    """A marker per method label, beside its colour, so that lines of similar colour stay apart."""
-    return {m: MARKERS[i % len(MARKERS)] for i, m in enumerate(sorted({str(m) for m in methods}))}
+    """A marker per method label, beside its colour, so that two methods of one colour stay apart."""
+    return {m: k for m, (_, k) in method_styles(methods).items()}
 
 
 def legend_outside(ax, **kw) -> None:
@@ -79,6 +118,7 @@ def _with_arrays(run_dir: Path, rows: pd.DataFrame) -> list[tuple[pd.Series, dic
 
 def metric_boxes(jobs: pd.DataFrame, out: Path, metric: str = "auroc") -> list[Path]:
     """Box plots of a metric per method, one panel per mechanism (boxes in the method's colour)."""
+    jobs = scored(jobs, metric)
     if "mechanism" not in jobs or jobs["mechanism"].isna().all():
         return []
     order = sorted(jobs["method"].unique())
@@ -97,35 +137,134 @@ def metric_boxes(jobs: pd.DataFrame, out: Path, metric: str = "auroc") -> list[P
     return [_save(fig, out / f"{metric}_by_mechanism.png")]
 
 
-def _lines(jobs: pd.DataFrame, means: pd.DataFrame, x: str, y: str, path: Path, lw: float, ms: float, **labels):
-    """One line per method through ``means``, in the run's colours and markers."""
-    colors, markers = method_colors(jobs["method"]), method_markers(jobs["method"])
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for method, g in means.groupby("method"):
-        ax.plot(g[x], g[y], marker=markers[method], color=colors[method], label=method, lw=lw, ms=ms)
-    chance_line(ax, y)
-    ax.set(**labels)
-    legend_outside(ax)
+def is_real(jobs: pd.DataFrame) -> pd.Series:
+    """Rows on real data (Sachs, Tübingen, the bnlearn networks; tag ``shift`` or tier ``real``): drawn apart from
+    synthetic data, never on a line through synthetic sizes."""
+    real = pd.Series(False, index=jobs.index)
+    for col, test in (("shift", lambda v: str(v).startswith("real")), ("tier", lambda v: v == "real")):
+        if col in jobs:
+            real |= jobs[col].map(test).fillna(False).astype(bool)
+    return real
+
+
+def scored(jobs: pd.DataFrame, metric: str = "auroc") -> pd.DataFrame:
+    """The jobs that have ``metric`` (a dataset without a truth has no scores to draw)."""
+    return jobs[jobs[metric].notna()] if metric in jobs else jobs.iloc[:0]
+
+
+def panels(jobs: pd.DataFrame) -> list[tuple[str, bool, pd.DataFrame]]:
+    """(title, real, rows) per suite, a suite that mixes synthetic and real data split in two."""
+    out, real = [], is_real(jobs)
+    for suite, g in jobs.groupby(jobs["suite"].fillna("user") if "suite" in jobs else pd.Series("run", jobs.index)):
+        kinds = sorted(set(real[g.index]))
+        for kind in kinds:
+            rows = g[real[g.index] == kind]
+            title = str(suite) if len(kinds) == 1 else f"{suite}: {'real data' if kind else 'synthetic'}"
+            out.append((title, bool(kind), rows))
+    return out
+
+
+def _xy_panels(jobs: pd.DataFrame, y: str, path: Path, title: str, ylabel: str, log_y: bool = False) -> Path | None:
+    """A metric against d, one panel per suite: synthetic data as a line per method through d (binned when a suite
+    has many sizes), real data as points per dataset (or the suite's mean), never joined to a synthetic line."""
+    if jobs.empty:
+        return None
+    styles = method_styles(jobs["method"])
+    parts = panels(jobs)
+    fig, axes = _grid(len(parts), 3, 5.2, 3.6)
+    for ax, (name, real, g) in zip(axes, parts):
+        if real:
+            # a network sampled several times (bnlearn) is one point: its samples' mean
+            g = g.assign(dataset=g["network"].fillna(g["dataset"])) if "network" in g else g
+            per_ds = g.groupby("dataset")["d"].first().sort_values(kind="stable")
+            many = len(per_ds) > REAL_PANEL_MAX
+            cats = [f"{len(per_ds)} datasets (mean)"] if many else [f"{ds}\n(d={int(d)})" for ds, d in per_ds.items()]
+            where = {ds: 0 if many else i for i, ds in enumerate(per_ds.index)}
+            labels = sorted(g["method"].unique())
+            width = 0.7 / max(1, len(labels))
+            for k, (method, m) in enumerate(g.groupby("method")):
+                vals = m.groupby("dataset")[y].mean()
+                if many:
+                    vals = pd.Series([vals.mean()], index=[per_ds.index[0]])
+                xs = [where[ds] - 0.35 + width * (labels.index(method) + 0.5) for ds in vals.index]
+                colour, marker = styles[method]
+                ax.plot(xs, vals.values, ls="none", marker=marker, color=colour, label=method, ms=5)
+            ax.set_xticks(range(len(cats)), cats, fontsize=7)
+            ax.set_xlim(-0.5, len(cats) - 0.5)
+            ax.set_xlabel("real data (points: not a trend in d)", fontsize=8)
+        else:
+            binned = g["d"].nunique() > D_BINS  # then each job sits at the mean d of its (equal-count) size bin
+            x = g["d"].groupby(pd.qcut(g["d"], D_BINS, duplicates="drop"), observed=True).transform("mean") \
+                if binned else g["d"]
+            means = g.assign(x=x.astype(float)).groupby(["method", "x"])[y].mean().reset_index()
+            for method, m in means.groupby("method"):
+                colour, marker = styles[method]
+                ax.plot(m["x"], m[y], marker=marker, color=colour, label=method, lw=1.3, ms=5)
+            ax.set_xlabel("number of variables d" + (f" ({D_BINS} size bins)" if binned else ""), fontsize=8)
+            if log_y:
+                ax.set_xscale("log")
+                ax.set_xticks(sorted(means["x"].unique()), [f"{v:g}" for v in sorted(means["x"].unique())])
+                ax.minorticks_off()
+        if log_y:
+            ax.set_yscale("log")
+        chance_line(ax, y)
+        ax.set_title(f"{name} ({g['dataset'].nunique()} datasets)", fontsize=9)
+        ax.set_ylabel(ylabel, fontsize=8)
+    _shared_legend(fig, axes[:len(parts)], styles)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
     return _save(fig, path)
 
 
-def auroc_vs_d(jobs: pd.DataFrame, out: Path, metric: str = "auroc") -> Path:
-    """Mean of a metric per method against the number of variables, one line per method."""
-    data = jobs[jobs["d"].notna()]
-    binned = data["d"].nunique() > D_BINS  # then each job sits at the mean d of its (equal-count) size bin
-    x = data["d"].groupby(pd.qcut(data["d"], D_BINS, duplicates="drop"), observed=True).transform("mean") \
-        if binned else data["d"]
-    means = data.assign(x=x.astype(float)).groupby(["method", "x"])[metric].mean().reset_index()
-    xlabel = "number of variables d" + (f" (jobs in {D_BINS} size bins, at each bin's mean d)" if binned else "")
-    return _lines(jobs, means, "x", metric, out / f"{metric}_vs_d.png", 1.4, 5, xlabel=xlabel,
-                  ylabel=f"mean {metric}", title=f"mean {metric} per method against d")
+def _shared_legend(fig, axes, styles) -> None:
+    """One legend for the figure, right of the panels, each method once in its colour and marker."""
+    seen = {}
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            seen.setdefault(lab, h)
+    if seen:
+        labels = sorted(seen)
+        fig.legend([seen[m] for m in labels], labels, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7,
+                   frameon=False)
 
 
-def runtime_vs_d(jobs: pd.DataFrame, out: Path) -> Path:
-    means = jobs[jobs["d"].notna()].groupby(["method", "d"])["runtime_s"].mean().reset_index()
-    return _lines(jobs, means, "d", "runtime_s", out / "runtime_vs_d.png", 1.2, 4, xscale="log", yscale="log",
-                  title="mean runtime against number of variables", ylabel="runtime (s)",
-                  xlabel="number of variables d")
+def auroc_vs_d(jobs: pd.DataFrame, out: Path, metric: str = "auroc") -> Path | None:
+    """Mean of a metric per method against d, per suite (real data as points of their own); None without a truth."""
+    data = scored(jobs, metric)
+    return _xy_panels(data[data["d"].notna()], metric, out / f"{metric}_vs_d.png",
+                      f"mean {metric} per method against the number of variables, per suite", f"mean {metric}")
+
+
+def runtime_vs_d(jobs: pd.DataFrame, out: Path) -> Path | None:
+    """Mean fit time per method against d, per suite (real data as points of their own)."""
+    data = jobs[jobs["d"].notna() & jobs["runtime_s"].notna()]
+    return _xy_panels(data.assign(runtime_s=data["runtime_s"].clip(lower=1e-4)), "runtime_s",
+                      out / "runtime_vs_d.png", "mean runtime per method against the number of variables, per suite",
+                      "runtime (s, log)", log_y=True)
+
+
+def runtime_vs_auroc(jobs: pd.DataFrame, out: Path, metric: str = "auroc") -> Path | None:
+    """What each method costs against what it gets right: mean runtime (log) vs mean AUROC, a point per method,
+    one panel per suite (real data apart); means over datasets, seeds averaged within a dataset first."""
+    data = scored(jobs, metric)
+    if data.empty:
+        return None
+    styles, parts = method_styles(jobs["method"]), panels(data)
+    fig, axes = _grid(len(parts), 3, 4.6, 3.6)
+    for ax, (name, _, g) in zip(axes, parts):
+        per_ds = g.groupby(["method", "dataset"])[["runtime_s", metric]].mean().groupby("method").mean()
+        for method, r in per_ds.iterrows():
+            colour, marker = styles[method]
+            ax.plot(max(r["runtime_s"], 1e-4), r[metric], ls="none", marker=marker, color=colour, ms=7, label=method)
+        ax.set_xscale("log")
+        chance_line(ax, metric)
+        ax.set_title(f"{name} ({g['dataset'].nunique()} datasets)", fontsize=9)
+        ax.set_xlabel("mean runtime per job (s, log)", fontsize=8)
+        ax.set_ylabel(f"mean {metric}", fontsize=8)
+    _shared_legend(fig, axes[:len(parts)], styles)
+    fig.suptitle(f"cost against accuracy: mean runtime vs mean {metric}, per suite (up and left is better)", fontsize=10)
+    fig.tight_layout()
+    return _save(fig, out / f"runtime_vs_{metric}.png")
 
 
 _load_npy = lru_cache(maxsize=256)(np.load)  # a truth is read once per process
@@ -137,38 +276,91 @@ def _truth(run_dir: Path, row) -> np.ndarray | None:
     return _load_npy(path) if path.exists() else None
 
 
-def pr_curves(jobs: pd.DataFrame, run_dir: Path, out: Path) -> Path:
-    """Precision-recall curves pooled over each method's successful jobs."""
-    colors = method_colors(jobs["method"])
-    fig, ax = plt.subplots(figsize=(7, 5))
-    for method, g in jobs[jobs["status"] == "ok"].groupby("method"):
-        pairs = [(_off_diagonal(truth) != 0, _off_diagonal(arr["scores"])) for r, arr in _with_arrays(run_dir, g)
-                 if (truth := _truth(run_dir, r)) is not None]
-        if pairs and np.concatenate([y for y, _ in pairs]).any():
-            p, rcl, _ = precision_recall_curve(*(np.concatenate(v) for v in zip(*pairs)))
-            ax.plot(rcl, p, label=method, lw=1.2, color=colors[method])
-    ax.set(xlabel="recall", ylabel="precision", title="precision-recall (pooled over jobs)")
-    legend_outside(ax)
+def variable_names(run_dir: Path, row) -> list[str] | None:
+    """The variable names of a job's dataset, kept beside its truth as truths/<digest>.names."""
+    path = Path(run_dir) / "truths" / f"{row.get('dataset_digest')}.names"
+    return path.read_text().split("\n") if path.exists() else None
+
+
+def pr_curves(jobs: pd.DataFrame, run_dir: Path, out: Path) -> Path | None:
+    """Precision-recall per suite (real data apart), pooled over each method's successful jobs of the panel.
+
+    Drawn step-wise, as scikit-learn's PrecisionRecallDisplay does: precision between two thresholds is not a
+    straight line, and joining the points overstates a method. A method with at most three distinct scores
+    (a graph, a CPDAG, a constant) has only those operating points and is drawn as points: a constant as one."""
+    data = scored(jobs[jobs["status"] == "ok"])
+    if data.empty:
+        return None
+    styles, parts = method_styles(jobs["method"]), panels(data)
+    fig, axes = _grid(len(parts), 3, 4.6, 3.8)
+    for ax, (name, _, g) in zip(axes, parts):
+        prevalence = []
+        for method, m in g.groupby("method"):
+            pairs = [(_off_diagonal(truth) != 0, _off_diagonal(arr["scores"])) for r, arr in _with_arrays(run_dir, m)
+                     if (truth := _truth(run_dir, r)) is not None]
+            if not pairs or not (y := np.concatenate([p for p, _ in pairs])).any():
+                continue
+            s = np.concatenate([q for _, q in pairs])
+            prevalence.append(y.mean())
+            p, rcl, _ = precision_recall_curve(y, s)
+            p, rcl = p[:-1], rcl[:-1]  # scikit-learn's closing (recall 0, precision 1) is no threshold's
+            colour, marker = styles[method]
+            if len(np.unique(s)) <= 3:
+                ax.plot(rcl, p, ls="none", marker=marker, color=colour, ms=6, label=method)
+            else:
+                ax.plot(rcl, p, drawstyle="steps-post", color=colour, lw=1.2, label=method, marker=marker,
+                        markevery=[0], ms=5)
+        if prevalence:
+            ax.axhline(float(np.mean(prevalence)), color="grey", ls="--", lw=1)
+        ax.set(xlim=(-0.02, 1.02), ylim=(0, 1.02))
+        ax.set_title(f"{name} ({g['dataset'].nunique()} datasets)", fontsize=9)
+        ax.set_xlabel("recall", fontsize=8)
+        ax.set_ylabel("precision", fontsize=8)
+    _shared_legend(fig, axes[:len(parts)], styles)
+    fig.suptitle("precision-recall, pooled over each suite's jobs (steps: scores; points: a graph's or a constant's "
+                 "only operating points; dashed: share of true edges)", fontsize=9)
+    fig.tight_layout()
     return _save(fig, out / "pr_curves.png")
 
 
 def adjacency_heatmaps(jobs: pd.DataFrame, run_dir: Path, out: Path, n_datasets: int = 3) -> list[Path]:
-    """True vs predicted adjacency for a few datasets, one panel per method."""
+    """Each method's scores (row = cause, column = effect) for a few datasets, with the variables' names and a colour
+    bar per panel, beside the true graph where the dataset has one."""
     paths = []
     for ds in sorted(jobs["dataset"].unique())[:n_datasets]:
         g = jobs[(jobs["dataset"] == ds) & (jobs["status"] == "ok") & (jobs["seed"] == 0)]
         if g.empty:
             continue
-        panels = [("truth", _truth(run_dir, g.iloc[0])),
-                  *((r["method"], arr["scores"]) for r, arr in _with_arrays(run_dir, g))]
-        fig, axes = _grid(len(panels), 5, 2.6, 2.6)
-        for ax, (title, M) in zip(axes, panels):
-            if M is not None:
-                M = np.array(M, dtype=float)
-                np.fill_diagonal(M, np.nan)
-                sns.heatmap(M, ax=ax, cbar=False, square=True, cmap="viridis", xticklabels=False, yticklabels=False)
+        has_truth = "ds_has_truth" not in g or bool(g["ds_has_truth"].fillna(True).astype(bool).iloc[0])
+        truth = _truth(run_dir, g.iloc[0]) if has_truth else None
+        panels_ = ([("true graph", truth, True)] if truth is not None else []) + \
+            [(f"{r['method']}: scores", arr["scores"], False) for r, arr in _with_arrays(run_dir, g)]
+        if not panels_:
+            continue
+        names = variable_names(run_dir, g.iloc[0])
+        d = len(panels_[0][1])
+        step = max(1, int(np.ceil(d / 25)))  # at most ~25 names an axis: more would overlap
+        labels = names if names and len(names) == d else None
+        size = 3.2 + 0.03 * d
+        fig, axes = _grid(len(panels_), 4, size + 0.8, size)
+        for ax, (title, M, is_graph) in zip(axes, panels_):
+            M = np.array(M, dtype=float)
+            np.fill_diagonal(M, np.nan)
+            # imshow, not seaborn's heatmap, which redraws the whole figure once per panel to check its labels
+            im = ax.imshow(M, cmap="Greys" if is_graph else "viridis", vmin=0 if is_graph else None,
+                           vmax=1 if is_graph else None, interpolation="nearest")
+            fig.colorbar(im, ax=ax, shrink=0.7, format=ScalarFormatter(useOffset=False),  # no offset over a title
+                         **({"ticks": [0, 1]} if is_graph else {}))
+            if labels:
+                ax.set_xticks(range(d)[::step], labels[::step], rotation=90)
+                ax.set_yticks(range(d)[::step], labels[::step])
+            ax.tick_params(labelsize=max(4, 7 - d // 20), length=0)
             ax.set_title(title, fontsize=8)
-        fig.suptitle(f"{ds}: true vs predicted (scores; row = cause)", fontsize=9)
+            ax.set_xlabel("effect", fontsize=7)
+            ax.set_ylabel("cause", fontsize=7)
+        kind = "true graph vs each method's scores" if truth is not None else "each method's scores (no truth given)"
+        fig.tight_layout()
+        fig.suptitle(f"{ds}: {kind} (row = cause, column = effect; scales differ per method)", fontsize=10, y=1.01)
         paths.append(_save(fig, out / f"adjacency_{ds}.png"))
     return paths
 
@@ -205,25 +397,30 @@ def sachs_graphs(jobs: pd.DataFrame, run_dir: Path, out: Path) -> list[Path]:
             ax.set_title(f"{r['method']}", fontsize=9)
             if ax.get_legend_handles_labels()[0]:
                 ax.legend(fontsize=6, loc="lower left")
+            ax.set(xlim=(-1.3, 1.3), ylim=(-1.3, 1.3))  # room for the names at the circle's edge
             ax.axis("off")
+        fig.tight_layout()  # then the title just above the panels: no blank band between
         fig.suptitle(f"{ds}: correct (green), reversed (orange), missing (grey dashed), extra (red), "
-                     f"undirected (blue dotted)", fontsize=9)
+                     f"undirected (blue dotted)", fontsize=10, y=1.02)
         paths.append(_save(fig, out / f"sachs_{ds}.png"))
     return paths
 
 
-def score_histograms(jobs: pd.DataFrame, run_dir: Path, out: Path) -> Path:
+def score_histograms(jobs: pd.DataFrame, run_dir: Path, out: Path) -> Path | None:
     """Distribution of off-diagonal scores per method: a collapsed model shows one spike."""
     rows = [pd.DataFrame({"method": r["method"], "score": _off_diagonal(arr["scores"])})
             for r, arr in _with_arrays(run_dir, jobs[jobs["status"] == "ok"])]
     if not rows:
-        return _save(plt.subplots(figsize=(8, 4.5))[0], out / "score_histograms.png")
+        return None
     data = pd.concat(rows)
     order = sorted(data["method"].unique())
     g = sns.FacetGrid(data, col="method", hue="method", palette=method_colors(jobs["method"]), col_order=order,
                       hue_order=order, col_wrap=min(5, len(order)), sharex=False, sharey=False, height=2)
     g.map(plt.hist, "score", bins=30)
     g.set_titles("{col_name}", size=8)
+    for ax in g.axes.flat:  # an offset ("1e-6+2.67e-1") would print over the axis label
+        ax.ticklabel_format(axis="both", style="plain", useOffset=False)
+        ax.tick_params(axis="x", labelsize=7, rotation=30)
     g.figure.suptitle("off-diagonal score distributions", y=1.02)
     return _save(g.figure, out / "score_histograms.png")
 

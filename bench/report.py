@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import plots
+from .graphs import untruthed_lines, write_edge_lists
 from .diagnostics import THRESHOLDS
 from .coverage import coverage_lines
 from .leaderboard import AUROC_CI, groups, leaderboard, mean_ci, verdict
@@ -220,14 +221,16 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
         ranks.attrs["datasets"] = len(matrix)
         cd.append((suite, tier, ranks, friedman, nemenyi))
 
+    edge_lists = write_edge_lists(jobs, run_dir)  # graphs/*.csv: each job's edges with the variables' names
     plot_dir, figures, plot_errors = run_dir / "plots", [], []
     for make, args in ((plots.metric_boxes, ()), (plots.auroc_vs_d, ()), (plots.runtime_vs_d, ()),
+                       (plots.runtime_vs_auroc, ()),
                        (plots.pr_curves, (run_dir,)), (plots.adjacency_heatmaps, (run_dir,)),
                        (plots.sachs_graphs, (run_dir,)), (plots.score_histograms, (run_dir,)),
                        (plots.paired_scatter, (lb,)), (plots.cd_diagrams, (cd,)), (plots.training_coverage, ())):
         try:
             made = make(jobs, *args, plot_dir)
-            figures += made if isinstance(made, list) else [made]
+            figures += made if isinstance(made, list) else [made] if made is not None else []
         except OSError:  # a full or read-only disk is the run's failure, not a figure's
             raise
         except Exception as e:  # a broken figure must not cost the tables or the report
@@ -263,11 +266,16 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
              "for interventional data) and `unident.` over those it leaves undirected (on linear-Gaussian data nothing "
              "in the data orients them, so there 0.5 is the honest score). SID (parent-AID for CPDAG outputs; undefined, so "
              "left out, for a graph with a directed cycle: `sid_missing` counts those jobs) and the "
-             "edge counts behind the split are in `leaderboard.csv`.", "", *leaderboard_markdown(lb),
+             "edge counts behind the split are in `leaderboard.csv`. A suite whose datasets differ in kind is also "
+             "ranked per **tier**: `small` (synthetic, d <= 30), `large` (synthetic, d >= 50) and `real` (real data, "
+             "e.g. Sachs); the suite's row over all its datasets comes first.", "", *leaderboard_markdown(lb),
+             *untruthed_lines(jobs, run_dir),
              *tuebingen_lines(jobs),
              "## Sorting shortcuts in the data", "", *sortability_lines(jobs), "", *shortcut_md, "",
-             "## Figures", "", *[f"- [{p.name}](plots/{p.name})" for p in figures]]
+             "## Figures", "", *[f"- [{p.name}](plots/{p.name})" for p in figures], "",
+             f"Each job's predicted graph, with the variables' names: {len(edge_lists)} edge lists in `graphs/` "
+             "(`source,target,score,directed`; an undirected CPDAG edge is one row, directed false)."]
     if plot_errors:
         lines += ["", "Figures that failed to draw:", "", *[f"```\n{e}\n```" for e in plot_errors]]
     write_text(run_dir / "report.md", "\n".join(lines) + "\n")
-    return paths + [run_dir / "report.md", plot_dir]
+    return paths + [run_dir / "report.md", plot_dir] + ([run_dir / "graphs"] if edge_lists else [])

@@ -38,6 +38,7 @@ SUITE_SEED_BASE = {
     "ood-n": 33_000,
     "ood-mech": 34_000,
     "gcastle-linear": 35_000,  # datasets.external
+    "bnlearn-gaussian": 36_000,  # datasets.bnlearn (seeds of the samples; the networks are fixed)
 }
 
 #: The distribution the shift suites (``in-dist``, ``ood-*``) move one axis of: the first TabSCM's training

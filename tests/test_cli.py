@@ -69,6 +69,75 @@ def test_a_run_file_with_a_key_twice_or_not_utf8_is_refused_by_name(tmp_path, ca
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("argv,expected", [
+    (["--seeds", "three"], "argument --seeds: invalid int value: 'three'"),
+    (["--truth", "x.csv"], "--truth is the ground truth of --data"),
+    (["--backend", "dask", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler tcp://127.0.0.1:1: nothing answers"),
+])
+def test_refusals_are_one_line_and_write_nothing(tmp_path, capsys, argv, expected):
+    out = tmp_path / "out"
+    _refused(capsys, ["run", "--suite", "quick", "--methods", "abs-corr", "--out", str(out), *argv], expected)
+    assert not out.exists()
+
+
+def test_a_scheduler_that_never_answers_is_refused_within_its_timeout(tmp_path, capsys):
+    import socket
+    import time
+    with socket.socket() as silent:  # accepts connections, never speaks
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        out, t0 = tmp_path / "out", time.monotonic()
+        _refused(capsys, ["run", "--suite", "quick", "--methods", "abs-corr", "--backend", "dask", "--scheduler",
+                          f"tcp://127.0.0.1:{silent.getsockname()[1]}", "--scheduler-timeout", "1",
+                          "--out", str(out)], "nothing answers there within 1 s")
+    assert time.monotonic() - t0 < 15 and not out.exists()
+
+
+def test_a_backend_that_is_not_installed_is_refused_before_the_folder_is_touched(tmp_path, capsys, monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a))
+    out = tmp_path / "out"
+    err = _refused(capsys, ["run", "--suite", "quick", "--methods", "abs-corr", "--backend", "ray", "--out", str(out)],
+                   "--backend ray needs ray, which is not installed")
+    assert "pip install -e '.[ray]'" in err and "pip install -e '.[ray]'" in (ROOT / "README.md").read_text()
+    assert not out.exists()
+
+
+def test_a_yaml_syntax_error_names_the_file_and_line(tmp_path, capsys):
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(f"suite: quick\nout: {tmp_path / 'out'}\nmethods: [pc, ges\nseeds: 2\n")
+    err = _refused(capsys, ["run", "--config", str(cfg)], "not valid YAML")
+    assert f"{cfg}, line 4" in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_list_method_shows_each_parameter_with_default_and_allowed_values(capsys):
+    assert main(["list", "pc"]) == 0
+    out = capsys.readouterr().out
+    assert "alpha              default 0.05; allowed: a float in the range (0.0, 1.0)" in out
+    assert "indep_test" in out and "'fisherz'" in out and "'kci'" in out
+
+
+def test_list_prints_whole_descriptions(capsys):
+    import methods
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    first = " ".join((methods.method_class("pc").__doc__ or "").strip().split("\n\n")[0].split())
+    assert first in out
+    assert "bnlearn-gaussian" in out
+
+
+def test_every_subcommand_argument_has_help():
+    from bench.cli import build_parser
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    for name, p in sub.choices.items():
+        for action in p._actions:
+            if action.dest != "help":
+                assert action.help, f"bench {name}: {action.dest} has no help"
+
+
 def test_yaml_run_file(tmp_path):
     cfg = tmp_path / "run.yaml"
     cfg.write_text(f"suite: quick\nmethods: [empty, abs-corr]\nseeds: 1\nforce: false\nout: {tmp_path / 'out'}\n")
@@ -150,3 +219,15 @@ def test_a_second_run_on_a_busy_folder_is_refused(tmp_path):
     first.kill()  # -9: the lock goes with the process
     first.wait()
     assert subprocess.run(_cmd(out), cwd=ROOT, timeout=300).returncode == 0
+
+
+@pytest.mark.slow
+def test_a_run_with_nothing_to_do_leaves_up_to_date_outputs_alone(tmp_path, capsys):
+    argv = ["run", "--suite", "quick", "--methods", "empty", "--out", str(tmp_path), "--quiet"]
+    assert main(argv) == 0
+    built = (tmp_path / "report.md").stat().st_mtime_ns
+    assert main(argv) == 0
+    assert "nothing new" in capsys.readouterr().err
+    assert (tmp_path / "report.md").stat().st_mtime_ns == built
+    assert main(["run", "--suite", "quick", "--methods", "empty,abs-corr", "--out", str(tmp_path), "--quiet"]) == 0
+    assert (tmp_path / "report.md").stat().st_mtime_ns > built  # new jobs: rebuilt

@@ -42,3 +42,10 @@ def test_harness_parts(tmp_path):
 def test_main_rejects_unknown_part(capsys):
     with pytest.raises(SystemExit):
         perf.main(["--parts", "nope"])
+
+
+@pytest.mark.slow
+def test_fixed_part(tmp_path):
+    df = perf.fixed(tmp_path, rounds=1)
+    assert list(df["case"]) == ["4 jobs", "nothing to do"] and _finite_positive(df["wall_s"])
+    assert list(df["goal_s"]) == [5.0, 2.0] and len(df.attrs["summary"]) == 2

@@ -1,4 +1,5 @@
-"""One colour per method, the same in every figure, distinct across methods."""
+"""One colour per method, the same in every figure and every run; figures that do not mislead: real data apart from
+synthetic lines, step-wise precision-recall, nothing drawn that needs a truth where there is none."""
 from pathlib import Path
 
 import matplotlib.colors as mcolors
@@ -13,11 +14,17 @@ from tests.test_tables import record
 METHODS = ["abs-corr", "abs-corr(edges_per_node=2.0)", "ges", "pc", "pc(alpha=0.2)", "tabscm"]
 
 
-def test_colors_are_distinct_and_do_not_depend_on_order():
+def test_styles_are_distinct_and_a_methods_colour_does_not_depend_on_the_others():
     labels = [f"m{i:02d}" for i in range(45)]
-    colors = plots.method_colors(labels)
-    assert len({mcolors.to_hex(c) for c in colors.values()}) == len(labels)
-    assert plots.method_colors(list(reversed(labels)) + labels[:5]) == colors
+    styles = plots.method_styles(labels)
+    assert len({(mcolors.to_hex(c), m) for c, m in styles.values()}) == len(labels)  # no colour+marker pair twice
+    assert plots.method_styles(list(reversed(labels)) + labels[:5]) == styles
+    import methods
+    registered = methods.list_methods()
+    alone = {m: plots.method_colors([m])[m] for m in registered}
+    assert plots.method_colors(registered) == alone  # a method keeps its colour when others are added
+    assert len({mcolors.to_hex(c) for c in alone.values()}) == len(registered)  # and no two registered share one
+    assert plots.method_colors(registered + labels) == {**alone, **plots.method_colors(labels)}
 
 
 @pytest.fixture
@@ -129,3 +136,94 @@ def test_training_coverage_draws_the_benchmark_datasets_against_the_training_clo
     assert [p.name for p in paths] == ["training_coverage_tabscm.png"] and paths[0].stat().st_size > 10_000
     assert asked == ["tabscm"]  # learned methods only
     assert training_coverage(_coverage_jobs().drop(columns=["outside_training"]), tmp_path) == []
+
+
+def _mixed_jobs():
+    """Synthetic d = 10 and 20 and a real dataset at d = 11, as the default suite has."""
+    recs = []
+    for ds, d, real in (("syn10", 10, False), ("syn20", 20, False), ("sachs", 11, True)):
+        tags = {"d": d, "mechanism": "real" if real else "linear", **({"shift": "real data", "tier": "real"}
+                                                                         if real else {"tier": "small"})}
+        recs += [record(m, ds, suite="default", auroc=0.6, tags=tags) for m in ("pc", "ges")]
+    return jobs_table(recs)
+
+
+def test_real_data_is_never_on_a_line_through_synthetic_sizes(drawn, tmp_path):
+    plots.auroc_vs_d(_mixed_jobs(), tmp_path)
+    fig = drawn["auroc_vs_d.png"]
+    titles = [ax.get_title() for ax in fig.axes]
+    syn, real = (fig.axes[[i for i, t in enumerate(titles) if key in t][0]] for key in ("synthetic", "real data"))
+    for line in syn.get_lines():
+        if line.get_label() in ("pc", "ges"):
+            assert sorted(line.get_xdata()) == [10, 20]
+    assert [ln for ln in real.get_lines() if ln.get_label() in ("pc", "ges")]
+    assert all(ln.get_linestyle() == "None" for ln in real.get_lines() if ln.get_label() in ("pc", "ges"))
+
+
+def _run_with_arrays(tmp_path, truth, preds: dict, has_truth=True):
+    """A run folder with one dataset (truth [d, d]) and one job per method, its scores/graph in jobs/*.npz."""
+    from bench.store import write_result
+    (tmp_path / "truths").mkdir(parents=True, exist_ok=True)
+    np.save(tmp_path / "truths" / "dig.npy", truth)
+    (tmp_path / "truths" / "dig.names").write_text("\n".join(f"v{i}" for i in range(len(truth))))
+    recs = []
+    for m, (scores, graph) in preds.items():
+        r = record(m, "ds", tags={"d": len(truth)}, **({} if has_truth else {"auroc": float("nan")}))
+        r.update(dataset_digest="dig", dataset_properties={"has_truth": has_truth})
+        if not has_truth:
+            r["metrics"] = {}
+        write_result(tmp_path, r, {"scores": scores, "graph": graph})
+        recs.append(r)
+    return jobs_table(recs)
+
+
+def _truth_and_preds(seed=0, d=8):
+    rng = np.random.default_rng(seed)
+    truth = np.triu(rng.random((d, d)) < 0.4, 1).astype(np.int8)
+    noisy = truth + rng.random((d, d))
+    np.fill_diagonal(noisy, 0)
+    return truth, {"empty": (np.zeros((d, d)), np.zeros((d, d), np.int8)),
+                   "scorer": (noisy, (noisy > 1).astype(np.int8)),
+                   "graph-only": (truth.astype(float), truth)}
+
+
+def test_pr_curves_are_steps_and_a_constant_is_one_point(drawn, tmp_path):
+    truth, preds = _truth_and_preds()
+    plots.pr_curves(_run_with_arrays(tmp_path, truth, preds), tmp_path, tmp_path)
+    ax = drawn["pr_curves.png"].axes[0]
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert len(lines["empty"].get_xdata()) == 1 and lines["empty"].get_linestyle() == "None"
+    assert lines["empty"].get_xdata()[0] == 1.0  # everything predicted: recall 1 at the share of true edges
+    assert lines["graph-only"].get_linestyle() == "None"  # a graph has points, not a line between them
+    assert lines["scorer"].get_drawstyle() == "steps-post"
+
+
+def test_without_a_truth_no_figure_needs_one(drawn, tmp_path):
+    truth, preds = _truth_and_preds()
+    jobs = _run_with_arrays(tmp_path, np.zeros_like(truth), preds, has_truth=False)
+    assert plots.auroc_vs_d(jobs, tmp_path) is None and plots.pr_curves(jobs, tmp_path, tmp_path) is None
+    assert plots.runtime_vs_auroc(jobs, tmp_path) is None and plots.metric_boxes(jobs, tmp_path) == []
+    [path] = plots.adjacency_heatmaps(jobs, tmp_path, tmp_path)
+    titles = [ax.get_title() for ax in drawn[path.name].axes if ax.get_title()]
+    assert titles and all(t.endswith(": scores") for t in titles)  # no empty truth panel
+
+
+def test_adjacency_shows_names_a_colour_bar_and_says_what_it_shows(drawn, tmp_path):
+    truth, preds = _truth_and_preds()
+    [path] = plots.adjacency_heatmaps(_run_with_arrays(tmp_path, truth, preds), tmp_path, tmp_path)
+    fig = drawn[path.name]
+    heat = [ax for ax in fig.axes if ax.get_title()]
+    assert heat[0].get_title() == "true graph" and all(ax.get_title().endswith(": scores") for ax in heat[1:])
+    assert [t.get_text() for t in heat[1].get_xticklabels()] == [f"v{i}" for i in range(len(truth))]
+    assert len(fig.axes) == 2 * len(heat)  # a colour bar beside every panel
+    assert "scores" in fig._suptitle.get_text()
+
+
+def test_score_histograms_print_no_axis_offset(drawn, tmp_path):
+    truth, preds = _truth_and_preds()
+    d = len(truth)
+    preds["near-constant"] = (0.2674 + 1e-7 * np.random.default_rng(1).random((d, d)), np.zeros((d, d), np.int8))
+    plots.score_histograms(_run_with_arrays(tmp_path, truth, preds), tmp_path, tmp_path)
+    fig = drawn["score_histograms.png"]
+    fig.canvas.draw()
+    assert all(ax.xaxis.get_offset_text().get_text() == "" for ax in fig.axes)

@@ -131,6 +131,22 @@ def test_dask_local_cluster_gives_identical_results(tmp_path):
         sorted(p.name for p in (tmp_path / "dask" / "jobs").glob("*.json"))
 
 
+@pytest.mark.slow
+def test_a_local_ray_instance_gives_loky_results(tmp_path):
+    """--backend ray (Ray's own API: its joblib backend has no unordered generator) on quick, as loky."""
+    pytest.importorskip("ray")
+    methods = "abs-corr,pc,tabscm"
+    assert run(tmp_path / "loky", methods, "quick", "--n-jobs", "2") == 0
+    assert run(tmp_path / "ray", methods, "quick", "--n-jobs", "2", "--backend", "ray") == 0
+    cols = ["method", "dataset", "seed", "status", "auroc", "auprc", "f1", "shd", "shd_cpdag", "sid"]
+    a = jobs_csv(tmp_path / "loky")[cols].sort_values(["method", "dataset"]).reset_index(drop=True)
+    b = jobs_csv(tmp_path / "ray")[cols].sort_values(["method", "dataset"]).reset_index(drop=True)
+    assert len(a) == 12 and (a["status"] == "ok").all()
+    pd.testing.assert_frame_equal(a, b)
+    hosts = {json.loads(p.read_text())["worker_pid"] for p in (tmp_path / "ray" / "jobs").glob("*.json")}
+    assert os.getpid() not in hosts  # fitted and scored in Ray's workers, not here
+
+
 def test_method_fingerprint_enters_only_its_own_keys():
     import dataclasses
 
