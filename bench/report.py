@@ -1,22 +1,28 @@
 """Build every output of a run from DIR/jobs: jobs.csv, leaderboard.csv, diagnostics.csv, plots/*.png, report.md."""
 import json
-import traceback
+import sys
 from pathlib import Path
 
 import pandas as pd
 
 from . import plots
-from .graphs import untruthed_lines, write_edge_lists
-from .diagnostics import THRESHOLDS
+from .atomic import write_atomic, write_text
 from .coverage import coverage_lines
+from .diagnostics import THRESHOLDS
+from .graphs import untruthed_lines, write_edge_lists
 from .leaderboard import AUROC_CI, groups, leaderboard, mean_ci, verdict
 from .markdown import ci_text, md_table, p_text
 from .paired import paired_table, rank_matrices, rank_test
 from .shortcuts import shortcuts_section, sortability_lines
-from .atomic import write_atomic, write_text
 from .store import current_records, stale_jobs
 from .tables import READS_SIM_MIN_EDGES, diagnostics_table, jobs_table, summary_flags
 
+# Every figure of a run: its function in bench.plots and what it needs beside the jobs table and the folder
+# it writes to. A figure that cannot be drawn is named at the top of the report and on stderr, one line each.
+FIGURES = (("metric_boxes", ()), ("auroc_vs_d", ()), ("runtime_vs_d", ()), ("runtime_vs_auroc", ()),
+           ("pr_curves", ("run_dir",)), ("adjacency_heatmaps", ("run_dir",)), ("sachs_graphs", ("run_dir",)),
+           ("score_histograms", ("run_dir",)), ("paired_scatter", ("lb",)), ("cd_diagrams", ("cd",)),
+           ("training_coverage", ()))
 LB_COLUMNS = [("AUPRC", "auprc"), ("F1", "f1"), ("SHD", "shd"), ("SHD_cpdag", "shd_cpdag"),
               ("skel. AUROC", "skeleton_auroc"), ("orient.", "orientation_accuracy"),
               ("compelled", "orientation_compelled"), ("unident.", "orientation_unidentifiable"),
@@ -223,22 +229,23 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
 
     edge_lists = write_edge_lists(jobs, run_dir)  # graphs/*.csv: each job's edges with the variables' names
     plot_dir, figures, plot_errors = run_dir / "plots", [], []
-    for make, args in ((plots.metric_boxes, ()), (plots.auroc_vs_d, ()), (plots.runtime_vs_d, ()),
-                       (plots.runtime_vs_auroc, ()),
-                       (plots.pr_curves, (run_dir,)), (plots.adjacency_heatmaps, (run_dir,)),
-                       (plots.sachs_graphs, (run_dir,)), (plots.score_histograms, (run_dir,)),
-                       (plots.paired_scatter, (lb,)), (plots.cd_diagrams, (cd,)), (plots.training_coverage, ())):
+    inputs = {"run_dir": run_dir, "lb": lb, "cd": cd}
+    for name, needs in FIGURES:
         try:
-            made = make(jobs, *args, plot_dir)
+            made = getattr(plots, name)(jobs, *(inputs[k] for k in needs), plot_dir)
             figures += made if isinstance(made, list) else [made] if made is not None else []
         except OSError:  # a full or read-only disk is the run's failure, not a figure's
             raise
-        except Exception as e:  # a broken figure must not cost the tables or the report
-            plot_errors.append(f"{type(e).__name__}: {e}\n{traceback.format_exc(limit=2)}")
+        except Exception as e:  # a broken figure must not cost the tables or the report, but is said loudly
+            plot_errors.append(f"`{name}`: {type(e).__name__}: {' '.join(str(e).split())[:200]}")
+            print(f"figure {name} could not be drawn: {type(e).__name__}: {' '.join(str(e).split())[:200]}",
+                  file=sys.stderr)
     shortcut_md, shortcut_figs = shortcuts_section(jobs, plot_dir)
     figures += shortcut_figs
     machine = records[0].get("machine", {})
     lines = ["# TabSCM Bench report", "", *coverage_lines(run_dir, jobs), "",
+             *([f"**{len(plot_errors)} figure{'s' * (len(plot_errors) != 1)} could not be drawn**: "
+                + "; ".join(plot_errors) + ".", ""] if plot_errors else []),
              f"{len(jobs)} jobs ({', '.join(f'{v} {k}' for k, v in jobs['status'].value_counts().items())}); methods: "
              f"{', '.join(sorted(jobs['method'].unique()))}; suites: {', '.join(sorted(jobs['suite'].unique()))}.",
              f"Git {', '.join(sorted({str(r.get('git_commit')) for r in records}))}; machine "
@@ -275,7 +282,5 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
              "## Figures", "", *[f"- [{p.name}](plots/{p.name})" for p in figures], "",
              f"Each job's predicted graph, with the variables' names: {len(edge_lists)} edge lists in `graphs/` "
              "(`source,target,score,directed`; an undirected CPDAG edge is one row, directed false)."]
-    if plot_errors:
-        lines += ["", "Figures that failed to draw:", "", *[f"```\n{e}\n```" for e in plot_errors]]
     write_text(run_dir / "report.md", "\n".join(lines) + "\n")
     return paths + [run_dir / "report.md", plot_dir] + ([run_dir / "graphs"] if edge_lists else [])

@@ -205,3 +205,40 @@ def test_the_coverage_section_says_per_learned_method_where_each_dataset_lies():
     assert "  - inside its training data: default-linear-d10-raw." in lines
     assert not any("**pc**" in line for line in lines)
     assert training_coverage_lines(_coverage_jobs().drop(columns=["outside_training"]))[0].startswith("No learned method")
+
+
+@pytest.mark.slow
+def test_every_figure_is_drawn_on_a_small_run_and_a_broken_one_is_said_loudly(tmp_path, capsys, monkeypatch):
+    """Each figure function of the report, called directly on a real run, draws a non-empty PNG; one made to
+    raise is named at the top of report.md and in one line on stderr, and costs no other output."""
+    from bench import plots
+    from bench.leaderboard import leaderboard
+    from bench.paired import rank_matrices, rank_test
+    from bench.report import FIGURES
+    from bench.store import current_records
+    from bench.tables import jobs_table
+
+    out = tmp_path / "run"
+    assert main(["run", "--suite", "default", "--methods", "abs-corr,partial-corr,tabscm,empty", "--out", str(out),
+                 "--quiet", "--n-jobs", "2"]) == 0
+    jobs = jobs_table(current_records(out)[0])
+    lb = leaderboard(jobs)
+    cd = [(s, t, *rank_test(m)) for s, t, m in rank_matrices(jobs, lb)]
+    inputs = {"run_dir": out, "lb": lb, "cd": cd}
+    for name, needs in FIGURES:
+        made = getattr(plots, name)(jobs, *(inputs[k] for k in needs), tmp_path / "figs")
+        made = made if isinstance(made, list) else [made]
+        assert made and all(p.read_bytes()[:4] == b"\x89PNG" and p.stat().st_size > 5000 for p in made), name
+    capsys.readouterr()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("planted")
+
+    monkeypatch.setattr(plots, "pr_curves", broken)
+    monkeypatch.setattr(plots, "cd_diagrams", broken)
+    assert main(["report", str(out)]) == 0
+    head = (out / "report.md").read_text().split("## Verdict")[0]
+    assert "**2 figures could not be drawn**: `pr_curves`: RuntimeError: planted; `cd_diagrams`: RuntimeError" in head
+    err = capsys.readouterr().err
+    assert "figure pr_curves could not be drawn: RuntimeError: planted\n" in err and "figure cd_diagrams" in err
+    assert (out / "leaderboard.csv").exists() and (out / "plots" / "auroc_vs_d.png").exists()
