@@ -11,6 +11,7 @@ import platform
 import resource
 import socket
 import tempfile
+import threading
 from functools import lru_cache, partial
 
 from .jobs import Job, git_commit
@@ -22,6 +23,7 @@ LIBRARIES = ["numpy", "scipy", "scikit-learn", "torch", "causal-learn", "gcastle
              "dagma", "gies", "lingam", "graphical-models", "joblib", "pandas", "networkx"]
 DEFAULT_MEMORY_GB = 8.0
 OUTPUT_TAIL = 4000  # characters of a job's captured output kept in its record
+_SERVER_START = threading.Lock()  # jobs run from several threads (dask) start one server, and leave no variable set
 # What every job imports; loky's start method is known to multiprocessing only once loky is imported.
 BASE_PRELOAD = ("bench.tether", "bench.predict", "bench.processes", "methods", "datasets", "joblib.externals.loky")
 
@@ -51,14 +53,15 @@ def job_server(methods: tuple[str, ...] = (), memory_gb: float | None = DEFAULT_
     ctx.set_forkserver_preload([*BASE_PRELOAD, *sorted(preload), "bench.warmup"])
     env = {WARM_ENV: json.dumps([sorted(set(methods)), memory_gb]), **{k: "1" for k in THREAD_ENV},
            SERVER_PARENT_ENV: "%d:%s" % me()}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        forkserver.ensure_running()  # the server reads the environment as it is now
-    finally:
-        os.environ.update({k: v for k, v in saved.items() if v is not None})
-        for k in (k for k, v in saved.items() if v is None):
-            os.environ.pop(k, None)
+    with _SERVER_START:
+        saved = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            forkserver.ensure_running()  # the server reads the environment as it is now
+        finally:
+            os.environ.update({k: v for k, v in saved.items() if v is not None})
+            for k in (k for k, v in saved.items() if v is None):
+                os.environ.pop(k, None)
     return ctx
 
 

@@ -131,6 +131,8 @@ def test_jobs_run_at_once_from_several_threads_of_one_process():
     assert [r["status"] for r in records] == ["ok"] * len(jobs)
     assert [r["key"] for r in records] == [j.key for j in jobs]
     assert len({r["info"]["pid"] for r in records}) == len(jobs)
+    # the server's start sets variables for it alone: left set, a later job server's would be this one's
+    assert [k for k in os.environ if k.startswith("TABSCM_BENCH_") and k != "TABSCM_BENCH_CACHE"] == []
 
 
 @pytest.mark.slow
