@@ -145,14 +145,6 @@ def test_yaml_run_file(tmp_path):
     assert len(pd.read_csv(tmp_path / "out" / "jobs.csv")) == 8
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only folders")
-def test_a_folder_that_cannot_be_written_is_refused(tmp_path, capsys):
-    out = tmp_path / "ro"
-    out.mkdir()
-    out.chmod(0o500)
-    _refused(capsys, ["run", "--suite", "quick", "--methods", "empty", "--out", str(out)], "cannot write")
-
-
 def test_a_full_disk_stops_the_run_with_one_line_and_keeps_what_was_written(tmp_path, capsys, monkeypatch):
     from bench import runner
 
