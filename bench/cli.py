@@ -185,20 +185,26 @@ def cmd_run(args) -> int:
         raise ValueError(f"{out}: cannot write results ({e.strerror or e})" + (
             f"; {kept} finished jobs are kept, rerun the same command to resume" if kept else "")) from None
     print("jobs: " + ", ".join(f"{k} {v}" for k, v in counts.items() if v), file=sys.stderr)
-    if outputs_current(out) and not any(v for k, v in counts.items() if k != "skipped"):
+    if not any(v for k, v in counts.items() if k != "skipped") and outputs_current(out, {j.key for j in jobs}):
         print(f"nothing new: the outputs in {out} are up to date (`bench report {out}` rebuilds them)",
               file=sys.stderr)
         return 0
     return _build_outputs(out)
 
 
-def outputs_current(out) -> bool:
-    """Whether report.md was written after every job file of ``out``: a run that ran nothing need not rebuild it."""
-    report, jobs = Path(out) / "report.md", Path(out) / "jobs"
-    if not report.exists():
+def outputs_current(out, keys: set) -> bool:
+    """Whether report.md was written after every job file of ``out`` and its tables hold the records ``keys`` (this
+    code's jobs: after a change is reverted, the tables show the newer records until rebuilt): a run that ran
+    nothing need not rebuild them then."""
+    import csv
+    report, jobs, table = Path(out) / "report.md", Path(out) / "jobs", Path(out) / "jobs.csv"
+    if not report.exists() or not table.exists():
         return False
     built = report.stat().st_mtime
-    return all(p.stat().st_mtime <= built for p in jobs.glob("*.json"))
+    if not all(p.stat().st_mtime <= built for p in jobs.glob("*.json")):
+        return False
+    with open(table, newline="") as f:
+        return keys <= {row.get("key") for row in csv.DictReader(f)}
 
 
 def _build_outputs(out) -> int:

@@ -71,7 +71,7 @@ def assert_whole(out: Path, before: dict[str, bytes]) -> None:
         elif name.endswith(".csv"):
             assert data.endswith(b"\n") and len(pd.read_csv(out / name)) > 0, name
         else:
-            assert data.rstrip().splitlines()[-1].startswith(b"- ["), name  # the figure list ends report.md
+            assert data.rstrip().splitlines()[-1].startswith(b"Each job's predicted graph"), name  # report.md's end
     assert not [p for p in out.rglob(".*.tmp")]
 
 
