@@ -86,8 +86,9 @@ def paired_lines(paired: pd.DataFrame, cd: list[tuple]) -> list[str]:
                           "Wilcoxon p": r["p_wilcoxon"].map(p_text)})), ""]
         if (suite, tier) in ranks:
             r, p = ranks[(suite, tier)]
+            t = p_text(p)
             lines += [f"Average AUROC rank over {r.attrs['datasets']} datasets (1 = best): " + ", ".join(
-                f"{m} {v:.2f}" for m, v in r.items()) + f"; Friedman p = {p_text(p)}" +
+                f"{m} {v:.2f}" for m, v in r.items()) + "; Friedman p " + ("" if t.startswith("<") else "= ") + t +
                 ("" if p < 0.05 else " (no difference among the ranks at 0.05, so Nemenyi's pairs say nothing more)")
                 + f". Critical-difference diagram (Nemenyi, 0.05): `plots/{plots.cd_name(suite, tier)}`.", ""]
     return lines
