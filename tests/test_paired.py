@@ -17,8 +17,9 @@ def test_compare_counts_wins_ties_losses_in_each_metrics_direction():
     assert (r["wins"], r["ties"], r["losses"], r["datasets"]) == (2, 1, 1, 4)
     assert r["mean_diff"] == pytest.approx(0.0375)
     assert r["p_wilcoxon"] == pytest.approx(wilcoxon([0.1, -0.05, 0.1]).pvalue)  # the tie dropped
-    shd = compare(pd.Series([3.0, 5.0, 4.0]), pd.Series([4.0, 5.0, 2.0]), "shd")  # lower is better
-    assert (shd["wins"], shd["ties"], shd["losses"]) == (1, 1, 1)
+    shd = compare(pd.Series([3.0, 5.0, 4.0, 1.0]), pd.Series([4.0, 5.0, 2.0, 3.0]), "shd")  # lower is better
+    assert (shd["wins"], shd["ties"], shd["losses"]) == (2, 1, 1)
+    assert shd["mean_diff"] == pytest.approx(-0.25) and shd["reference_mean"] == pytest.approx(3.5)
     assert np.isnan(compare(a, a, "auroc")["p_wilcoxon"])  # all ties: nothing to test
     assert np.isnan(compare(a[:2], b[:2], "auroc")["ci_low"])  # two datasets: no interval
 
@@ -60,3 +61,26 @@ def test_rank_test_needs_five_shared_datasets_and_three_methods():
     assert ranks["tabscm"] == ranks["abs-corr"] == 1.5 and ranks["pc"] == 3.0  # each first on three datasets
     assert friedman == pytest.approx(0.0111, abs=1e-3)  # chi2 = 9 on 2 degrees of freedom
     assert nemenyi.loc["tabscm", "pc"] < 0.05 and list(nemenyi.columns) == list(m.columns)
+
+
+def test_the_table_has_its_columns_and_a_tier_pairs_only_its_own_datasets():
+    from bench.paired import COLUMNS
+    recs = []
+    for i in range(6):
+        tier = "small" if i < 3 else "large"
+        recs += [record("tabscm", f"d{i}", learned=True, tier=tier, auroc=0.9 if tier == "small" else 0.6),
+                 record("abs-corr", f"d{i}", tier=tier, auroc=0.7)]
+    jobs = jobs_table(recs)
+    p = paired_table(jobs, leaderboard(jobs))
+    assert list(p.columns) == COLUMNS
+    auroc = p[(p["method"] == "tabscm") & (p["metric"] == "auroc") & (p["role"] == "best trivial")].set_index("tier")
+    assert auroc.loc["small", "wins"] == 3 and auroc.loc["small", "losses"] == 0 and auroc.loc["small", "datasets"] == 3
+    assert auroc.loc["large", "wins"] == 0 and auroc.loc["large", "losses"] == 3
+    assert auroc.loc["all", "datasets"] == 6 and bool(auroc.loc["all", "learned"]) is True
+    assert auroc.loc["small", "ci_high"] == pytest.approx(0.2) and auroc.loc["small", "reference_mean"] == pytest.approx(0.7)
+
+
+def test_rank_test_ranks_lower_shd_first():
+    m = pd.DataFrame({"a": [1.0, 2, 1, 3, 2, 1], "b": [4.0, 5, 6, 4, 5, 6], "c": [9.0, 8, 9, 7, 9, 8]})
+    ranks, friedman, _ = rank_test(m, "shd")
+    assert list(ranks.index) == ["a", "b", "c"] and ranks["a"] == 1.0 and ranks["c"] == 3.0 and friedman < 0.05
