@@ -38,6 +38,8 @@ import networkx as nx
 import numpy as np
 
 from .base import Dataset
+from . import measurement
+from .measurement import DISTORTIONS
 
 GENERATOR_VERSION = 3  # 2: model/data streams split, quadratic clipped; 3: linear iSCM as in the paper
 #                         (raw and z-scored data unchanged from 2, byte for byte)
@@ -47,6 +49,10 @@ NOISES = ("gaussian", "laplace", "uniform", "student")
 INTERVENTIONS = ("do", "shift", "soft")
 SCALINGS = ("none", "zscore", "iscm")
 GRAPHS = ("er", "sf")
+#: Fields added after the first specs, at the value that leaves the data as before (to_dict leaves them out
+#: there, so earlier specs keep their dicts, cache keys and meta).
+OPTIONAL_FIELDS = {"scale_growth": False, "distortion": [], "measurement_noise": 0.0, "outliers": 0.0, "hidden": 0,
+                   "regimes": 1}
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,13 @@ class SCMSpec:
     ``scale_growth``: a nonlinear node's mechanism output is rescaled to the standard deviation of
     the linear combination of its raw parents (see ``apply_mechanism``), so raw variance grows along
     the causal order as in a linear SCM; False (default) keeps every earlier spec's bytes.
+
+    How the SCM is measured (``datasets.measurement``; every default leaves the data as they were):
+    ``distortion``, a pool of monotone responses drawn per column (``identity``, ``exp``, ``tanh``,
+    ``cube``, ``log``); ``measurement_noise``, additive noise in units of a column's sd; ``outliers``,
+    the share of outlying rows; ``hidden``, nodes of the SCM left unmeasured (``d`` counts the measured
+    ones; the truth is the DAG among them); ``regimes``, an unlabelled mixture of that many SCMs on
+    the same graph with their own weights, mechanisms and noise scales.
     """
 
     d: int = 10
@@ -83,13 +96,21 @@ class SCMSpec:
     scaling: str = "none"
     max_rows: int = 2000
     scale_growth: bool = False
+    distortion: tuple[str, ...] = ()
+    measurement_noise: float = 0.0
+    outliers: float = 0.0
+    hidden: int = 0
+    regimes: int = 1
 
     def __post_init__(self):
         mechs = (self.mechanism,) if isinstance(self.mechanism, str) else tuple(self.mechanism)
         object.__setattr__(self, "mechanism", mechs[0] if len(mechs) == 1 else mechs)
         object.__setattr__(self, "weight_range", tuple(float(v) for v in self.weight_range))
         object.__setattr__(self, "noise_scale", tuple(float(v) for v in self.noise_scale))
+        object.__setattr__(self, "distortion", (self.distortion,) if isinstance(self.distortion, str)
+                           else tuple(self.distortion))
         bad = [m for m in mechs if m not in MECHANISMS]
+        bad_distortion = [k for k in self.distortion if k not in DISTORTIONS]
         checks = [
             (self.d >= 2, f"d must be >= 2, got {self.d}"),
             (self.n >= 3, f"n must be >= 3, got {self.n}"),
@@ -110,6 +131,11 @@ class SCMSpec:
              "noise_scale must be (lo, hi) with 0 < lo <= hi"),
             (self.n_targets is None or self.n_targets >= 1, "n_targets must be >= 1"),
             (self.max_rows >= 3, "max_rows must be >= 3"),
+            (not bad_distortion, f"unknown distortion(s) {bad_distortion}; known: {DISTORTIONS}"),
+            (self.measurement_noise >= 0.0, "measurement_noise must be >= 0"),
+            (0.0 <= self.outliers < 0.5, "outliers must be in [0, 0.5)"),
+            (self.hidden >= 0, "hidden must be >= 0"),
+            (self.regimes >= 1, "regimes must be >= 1"),
         ]
         for ok, msg in checks:
             if not ok:
@@ -141,15 +167,25 @@ class SCMSpec:
         d = dict(d)
         if isinstance(d.get("mechanism"), list):
             d["mechanism"] = tuple(d["mechanism"])
+        if "distortion" in d:
+            d["distortion"] = tuple(d["distortion"])
         return cls(**d)
 
     def to_dict(self) -> dict:
         out = asdict(self)
         out["mechanism"] = list(self.mechanisms) if len(self.mechanisms) > 1 else self.mechanism
         out["weight_range"], out["noise_scale"] = list(self.weight_range), list(self.noise_scale)
-        if not self.scale_growth:  # left out when off, so every earlier spec keeps its dict (cache keys, meta)
-            del out["scale_growth"]
+        out["distortion"] = list(self.distortion)
+        for key, off in OPTIONAL_FIELDS.items():
+            if out[key] == off:
+                del out[key]
         return out
+
+    @property
+    def measured(self) -> bool:
+        """Whether the measurement layer changes anything (any of its fields set)."""
+        return any(getattr(self, k) != (tuple(v) if isinstance(v, list) else v) for k, v in OPTIONAL_FIELDS.items()
+                   if k != "scale_growth")
 
 
 # ---------------------------------------------------------------- graphs
@@ -273,14 +309,11 @@ def intervention_plan(rng: np.random.Generator, spec: SCMSpec, targets: np.ndarr
     return mask, value if spec.intervention == "do" else 0.5 * value
 
 
-def generate(spec: SCMSpec, seed: int, name: str | None = None, meta: dict | None = None) -> Dataset:
-    """Sample one dataset: X [n, d], truth [d, d], mask [n, d] (None without interventions).
-
-    Same spec and seed, same bytes. ``meta`` is merged into the dataset's meta.
-    """
-    model, noise_rng, int_rng = _streams(seed)
-    d, n = spec.d, spec.rows
-    A = sample_dag(model, spec)
+def _simulate(spec: SCMSpec, A: np.ndarray, streams, n: int):
+    """Sample [n, d] from an SCM on the DAG ``A`` with mechanisms, weights and noise scales drawn from the model
+    stream: (X, mask, node mechanisms, targets). Raw or iSCM-standardized (z-scoring is left to ``generate``)."""
+    model, noise_rng, int_rng = streams
+    d = A.shape[0]
     mechs = spec.mechanisms
     node_mech = [mechs[int(model.integers(len(mechs)))] for _ in range(d)]
     scales = model.uniform(*spec.noise_scale, d)
@@ -316,6 +349,61 @@ def generate(spec: SCMSpec, seed: int, name: str | None = None, meta: dict | Non
         if spec.scaling == "iscm":
             x = _standardize(x[:, None])[:, 0]
         X[:, j] = x
+    return X, mask, node_mech, targets
+
+
+def _mix_regimes(spec: SCMSpec, A: np.ndarray, seed: int, X: np.ndarray, mask: np.ndarray):
+    """Rows of ``spec.regimes`` SCMs on the graph ``A`` (regime 0: the rows already sampled), unlabelled
+    and interleaved. Each further regime draws its weights, mechanisms and noise from streams of its own."""
+    labels = np.random.default_rng([int(seed), 12]).integers(spec.regimes, size=X.shape[0])
+    X, mask = X.copy(), mask.copy()
+    for r in range(1, spec.regimes):
+        rows = np.flatnonzero(labels == r)
+        if len(rows):
+            streams = tuple(np.random.default_rng(s) for s in np.random.SeedSequence([int(seed), 13, r]).spawn(3))
+            X[rows], mask[rows], _, _ = _simulate(spec, A, streams, len(rows))
+    return X, mask
+
+
+def _measure(spec: SCMSpec, seed: int, X: np.ndarray, A: np.ndarray, mask: np.ndarray, targets: np.ndarray):
+    """The measurement layer (``datasets.measurement``) on a sampled SCM: hidden nodes dropped (the truth
+    becomes the DAG among the others), monotone responses, measurement noise, outlying rows.
+    Returns (X, A, mask, targets, the measured nodes' indices in the SCM, meta)."""
+    rng = measurement.stream(seed)
+    info, kept = {}, np.arange(A.shape[0])
+    if spec.hidden:
+        gone = measurement.hidden_nodes(rng, A, spec.hidden)
+        info["hidden_confounders"] = int((A[gone].sum(axis=1) >= 2).sum())  # hidden nodes with two children or more
+        kept = np.setdiff1d(np.arange(A.shape[0]), gone)
+        index = {int(old): new for new, old in enumerate(kept)}
+        X, A, mask = X[:, kept], A[np.ix_(kept, kept)], mask[:, kept]
+        targets = np.array([index[int(t)] for t in targets if int(t) in index], dtype=int)
+    if spec.distortion:
+        X, kinds = measurement.distort(rng, X, spec.distortion)
+        info["distortions"] = kinds
+    if spec.measurement_noise:
+        X = measurement.add_noise(rng, X, spec.measurement_noise)
+    if spec.outliers:
+        X, rows = measurement.add_outliers(rng, X, spec.outliers)
+        info["outlying_rows"] = int(len(rows))
+    return X, A, mask, targets, kept, info
+
+
+def generate(spec: SCMSpec, seed: int, name: str | None = None, meta: dict | None = None) -> Dataset:
+    """Sample one dataset: X [n, d], truth [d, d], mask [n, d] (None without interventions).
+
+    Same spec and seed, same bytes. ``meta`` is merged into the dataset's meta.
+    """
+    streams = _streams(seed)
+    scm = spec.replace(d=spec.d + spec.hidden) if spec.hidden else spec
+    A = sample_dag(streams[0], scm)
+    X, mask, node_mech, targets = _simulate(scm, A, streams, spec.rows)
+    if spec.regimes > 1:
+        X, mask = _mix_regimes(scm, A, seed, X, mask)
+    extra = {}
+    if spec.measured:
+        X, A, mask, targets, kept, extra = _measure(spec, seed, X, A, mask, targets)
+        node_mech = [node_mech[k] for k in kept]
     if spec.scaling == "zscore":
         X = _standardize(X)
     if not np.all(np.isfinite(X)):
@@ -325,6 +413,6 @@ def generate(spec: SCMSpec, seed: int, name: str | None = None, meta: dict | Non
     info = {"generator": spec.to_dict(), "generator_version": GENERATOR_VERSION, "seed": int(seed),
             "node_mechanisms": node_mech, "noise": spec.noise, "intervention": spec.intervention, "scaling": spec.scaling,
             "graph_model": spec.graph, "has_truth": True, "truth_is_dag": True,
-            "intervention_targets": [int(t) for t in targets] if interventional else []}
+            "intervention_targets": [int(t) for t in targets] if interventional else [], **extra}
     info.update(meta or {})
     return Dataset(name or f"scm-{seed}", X, A, mask if interventional else None, meta=info)

@@ -39,6 +39,7 @@ SUITE_SEED_BASE = {
     "ood-mech": 34_000,
     "gcastle-linear": 35_000,  # datasets.external
     "bnlearn-gaussian": 36_000,  # datasets.bnlearn (seeds of the samples; the networks are fixed)
+    "distorted": 37_000,     # also undistorted (the same SCMs)
 }
 
 #: The distribution the shift suites (``in-dist``, ``ood-*``) move one axis of: the first TabSCM's training
@@ -79,6 +80,7 @@ def training_shift(spec: SCMSpec, dist: dict = TRAINING_DISTRIBUTION) -> list[st
         ("mechanism", not set(spec.mechanisms) <= set(dist["mechanisms"])
          or (len(spec.mechanisms) > 1 and not dist["mixed"])),
         ("interventions", spec.intervention_share > dist["intervention_share"][1] + 1e-9),
+        ("measurement", spec.measured and not dist.get("measured", False)),
     ]
     return [name for name, shifted in checks if shifted]
 
@@ -348,3 +350,33 @@ def ood_mech() -> list[DatasetRef]:
     mixes = (("sine", "quadratic"), ("tanh", "threshold"), ("mlp", "sine", "threshold"), ("quadratic", "tanh"))
     return _ood_suite("ood-mech", "mechanism", lambda i, rng: ({"mechanism": mixes[i % 4]},
                                                                 "+".join(mixes[i % 4])))
+
+
+# ---------------------------------------------------------------- measurement
+
+def _distortion_suite(suite: str, distorted: bool) -> list[DatasetRef]:
+    """20 SCMs (ER, d 10-30, expected degree 1.5-3, n 1000, observational, z-scored; mechanisms in turn linear,
+    MLP, tanh, sine, quadratic; Gaussian noise on even members, Laplace on odd ones), measured as they are
+    (``undistorted``) or each column through a monotone response drawn from exp, tanh, cube and log
+    (``distorted``: the post-nonlinear model of a sensor or assay). The same seeds give the same SCMs, so the
+    pair shows what measurement alone costs each method."""
+    rng = _rng("distorted")
+    mechs = ("linear", "mlp", "tanh", "sine", "quadratic")
+    refs = []
+    for i, d, deg, seed in _graph_draws("distorted", count=20, d_range=(10, 30), rng=rng):
+        mech, noise = mechs[i % 5], ("gaussian", "laplace")[i % 2]
+        spec = SCMSpec(d=d, n=1000, expected_degree=deg, mechanism=mech, noise=noise, scaling="zscore",
+                       distortion=("exp", "tanh", "cube", "log") if distorted else ())
+        refs.append(synthetic_ref(f"{suite}-{i:02d}-{mech}-d{d}", spec, seed, suite, distorted=distorted))
+    return refs
+
+
+@register_suite("distorted", "20 SCMs (ER, d 10-30, linear and nonlinear, n 1000) observed through a monotone "
+                             "response per column (exp, tanh, cube, log): the SCMs of undistorted, measured")
+def distorted() -> list[DatasetRef]:
+    return _distortion_suite("distorted", True)
+
+
+@register_suite("undistorted", "the 20 SCMs of distorted, observed as they are (its control)")
+def undistorted() -> list[DatasetRef]:
+    return _distortion_suite("undistorted", False)

@@ -85,8 +85,8 @@ def test_seeds_in_disjoint_blocks_below_training():
             assert 0 <= seed < TRAINING_SEED_BASE
             block = max(b for b in blocks if b <= seed)
             assert seed < block + SEED_BLOCK
-            owner.setdefault(block, set()).add(suite.split("-")[0] if suite.startswith(("tabscm", "linear", "nonlinear"))
-                                               else suite)
+            family = suite.split("-")[0] if suite.startswith(("tabscm", "linear", "nonlinear")) else suite
+            owner.setdefault(block, set()).add("distorted" if suite == "undistorted" else family)
     assert all(len(v) == 1 for v in owner.values()), owner
 
 
@@ -169,3 +169,17 @@ def test_ood_tags():
 def test_suite_descriptions():
     desc = datasets.describe_suites()
     assert all(desc[s] for s in desc)
+
+
+def test_distorted_is_undistorted_measured_through_monotone_responses():
+    from scipy.stats import spearmanr
+
+    bent, plain = suite_refs("distorted"), suite_refs("undistorted")
+    assert len(bent) == len(plain) == 20
+    assert all("measurement" in r.tags["shift"] for r in bent)
+    assert not any("measurement" in r.tags["shift"] for r in plain)
+    for b, p in zip(bent[:4], plain[:4]):
+        B, P = b.load(), p.load()
+        assert np.array_equal(B.graph, P.graph)
+        assert np.allclose(spearmanr(B.X).statistic, spearmanr(P.X).statistic)
+        assert not np.allclose(B.X, P.X)
