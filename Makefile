@@ -35,11 +35,14 @@ test: setup
 test-fast: setup
 	$(PY) -m pytest -q -m "not slow"
 
+# One run of a model's training: it resumes from <out>/<name>.resume.pt where that exists (a campaign's runs
+# are committed), then trains the linear-Gaussian gate where the config has one. RUN_MIN limits this run.
 train: setup
-	$(PY) -m methods.tabscm.train --config methods/tabscm/configs/$(or $(MODEL),tabscm).yaml
+	$(PY) -m methods.tabscm.train --config methods/tabscm/configs/$(or $(MODEL),tabscm).yaml --resume \
+	  $(if $(RUN_MIN),--time-limit-min $(RUN_MIN))
 	if grep -q '^gate:' methods/tabscm/configs/$(or $(MODEL),tabscm).yaml; then \
 	  $(PY) -m methods.tabscm.gate --config methods/tabscm/configs/$(or $(MODEL),tabscm).yaml \
-	    --checkpoint methods/tabscm/checkpoints/$(or $(MODEL),tabscm).pt; \
+	    --checkpoint $$($(PY) -m methods.tabscm.train --config methods/tabscm/configs/$(or $(MODEL),tabscm).yaml --print-checkpoint); \
 	fi
 
 perf: setup

@@ -247,3 +247,38 @@ def test_inference_at_d100_n2000_is_valid_and_beats_its_own_input_feature():
     m = evaluate(ds.graph, pred)
     base = evaluate(ds.graph, get_method("partial-corr").fit(ds.observations()))
     assert m["auroc"] > base["auroc"] and m["skeleton_auroc"] > 0.9, (m["auroc"], base["auroc"])
+
+def test_a_warm_start_on_a_grown_feature_set_computes_what_the_old_model_did():
+    """tabscm3 starts from the shipped tabscm: the 14 new input features start at zero weight, so before any
+    step the grown model's logits are the old model's, and the new features do reach the embedding."""
+    from methods.tabscm.model import N_FEATURES
+    from methods.tabscm.train import init_from
+
+    old, _, _ = load_checkpoint(shipped_checkpoint("tabscm"))
+    cfg = _cfg("tabscm3")
+    assert cfg["model"]["features"] == 3 and N_FEATURES[3] > N_FEATURES[2] == N_PAIR_FEATURES
+    new = build_model(cfg["model"]).eval()
+    init_from(new, shipped_checkpoint("tabscm"))
+    ds = generate(SCMSpec(d=9, n=300, expected_degree=2.0, mechanism="mlp", scaling="zscore"), 8)
+    X, M = torch.from_numpy(ds.X).float()[None], torch.zeros(1, 300, 9)
+    with torch.no_grad():
+        assert torch.allclose(old(X, M), new(X, M), atol=1e-5)
+    F = pair_features(X, M, version=3)
+    assert F.shape[-1] == N_FEATURES[3] and torch.isfinite(F).all()
+    assert torch.equal(F[..., :N_PAIR_FEATURES], pair_features(X, M))  # the old features unchanged
+
+
+def test_large_graphs_come_in_smaller_batches_and_measurement_only_where_configured():
+    from methods.tabscm.train import batch_size
+
+    opt = _cfg("tabscm3")["optim"]
+    assert batch_size(opt, 10) == 8 and batch_size(opt, 40) == 8 and batch_size(opt, 100) == 2
+    assert batch_size(_cfg("tabscm")["optim"], 100) == 8  # configs without batch_pairs keep their batches
+    data = _cfg("tabscm3")["data"]
+    specs = [sample_spec(np.random.default_rng([k, 7]), data) for k in range(400)]
+    assert max(s.d for s in specs) > 80
+    measured = [s for s in specs if s.measured]
+    assert 0.15 < len(measured) / len(specs) < 0.45
+    for field in ("distortion", "measurement_noise", "outliers", "hidden", "regimes"):
+        assert any(getattr(s, field) not in ((), 0, 0.0, 1) for s in measured), field
+    assert not any(sample_spec(np.random.default_rng([k, 7]), _cfg("tabscm")["data"]).measured for k in range(200))

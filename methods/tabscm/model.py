@@ -35,6 +35,10 @@ import torch.nn.functional as F
 from torch import nn
 
 N_PAIR_FEATURES = 32
+#: Feature sets by version: 2 is the second generation's 32; 3 adds 14 that keep their meaning under monotone
+#: distortion and outliers (rank-scale regressions and intervention shifts, |rank correlations|, rank R^2)
+#: and the marginal shape a distortion leaves (winsorized skewness and kurtosis of both variables).
+N_FEATURES = {2: N_PAIR_FEATURES, 3: N_PAIR_FEATURES + 14}
 
 
 # ------------------------------------------------------------------ input handling
@@ -90,8 +94,16 @@ def regression_features(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return (1.0 - sse / n).clamp(0.0, 1.0), dep.clamp(0.0, 3.0)
 
 
-def pair_features(X: torch.Tensor, M: torch.Tensor, ridge: float = 1e-2) -> torch.Tensor:
-    """Sufficient statistics of every ordered pair: [B, d, d, N_PAIR_FEATURES].
+def _shape(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(skewness, excess kurtosis) [B, d] of each column winsorized at 5 sd, signed-log compressed: how far
+    a marginal is from Gaussian, kept finite under outliers (a distorted column is skewed or heavy-tailed)."""
+    Z = zscore(zscore(X).clamp(-5.0, 5.0))
+    sk, ku = (Z ** 3).mean(dim=1), (Z ** 4).mean(dim=1) - 3.0
+    return torch.sign(sk) * torch.log1p(sk.abs()), torch.sign(ku) * torch.log1p(ku.abs())
+
+
+def pair_features(X: torch.Tensor, M: torch.Tensor, ridge: float = 1e-2, version: int = 2) -> torch.Tensor:
+    """Sufficient statistics of every ordered pair: [B, d, d, N_FEATURES[version]].
 
     X: [B, n, d] z-scored. M: [B, n, d] intervention mask as float (zeros when none).
     Feature (i, j) describes the candidate edge i -> j.
@@ -134,8 +146,22 @@ def pair_features(X: torch.Tensor, M: torch.Tensor, ridge: float = 1e-2) -> torc
              eye, torch.full_like(C, 1.0 / d), torch.full_like(C, math.log(n) / 8.0),
              ei, ej, si, sj, shift, lvr, T(shift), T(lvr),
              R, rpc, nl_r2, T(nl_r2), dep, T(dep)]
+    if version >= 3:
+        rdP = torch.diagonal(torch.linalg.inv(0.5 * (R + R.transpose(1, 2)) + ridge * torch.eye(
+            d, dtype=X.dtype, device=X.device)), dim1=1, dim2=2).clamp_min(1e-6)
+        rr2 = (1.0 - 1.0 / rdP).clamp(0.0, 1.0)                              # rank R^2 of node from the rest
+        rnl, rdep = regression_features(Xr)
+        mu_r_obs = (Xr * obs).sum(dim=1) / n_obs
+        sd_r_obs = (((Xr - mu_r_obs[:, None, :]) ** 2 * obs).sum(dim=1) / n_obs).clamp_min(1e-4).sqrt()
+        mu_r_int = (M.transpose(1, 2) @ Xr) / n_int.clamp_min(1.0)[:, :, None]
+        rshift = ((mu_r_int - mu_r_obs[:, None, :]) / sd_r_obs[:, None, :]).clamp(-10, 10) * ever[:, :, None]
+        sk, ku = _shape(X)
+        feats += [R.abs(), rpc.abs(), rr2[:, :, None].expand(Bt, d, d), rr2[:, None, :].expand(Bt, d, d),
+                  rnl, T(rnl), rdep, T(rdep), rshift, T(rshift),
+                  sk[:, :, None].expand(Bt, d, d), sk[:, None, :].expand(Bt, d, d),
+                  ku[:, :, None].expand(Bt, d, d), ku[:, None, :].expand(Bt, d, d)]
     out = torch.stack(feats, dim=-1)
-    assert out.shape[-1] == N_PAIR_FEATURES
+    assert out.shape[-1] == N_FEATURES[version]
     return torch.nan_to_num(out, nan=0.0, posinf=0.0, neginf=0.0)
 
 
@@ -198,13 +224,14 @@ class SampleAxis(nn.Module):
 class PairGridModel(nn.Module):
     def __init__(self, width: int = 64, heads: int = 4, layers: int = 3, sample_width: int = 32,
                  sample_layers: int = 1, sample_rows: int = 64, prior_edge_prob: float = 0.15,
-                 ridge: float = 1e-2, gate: bool = False, **_):
+                 ridge: float = 1e-2, gate: bool = False, features: int = 2, **_):
         super().__init__()
+        self.features = features
         # the linear-Gaussian gate: trained after the rest, on its frozen features (methods/tabscm/gate.py)
         self.gate = nn.Sequential(nn.LayerNorm(2 * width), nn.Linear(2 * width, width), nn.GELU(),
                                   nn.Linear(width, 1)) if gate else None
         self.ridge, self.sample_rows = ridge, sample_rows
-        self.embed = nn.Sequential(nn.Linear(N_PAIR_FEATURES, width), nn.GELU(), nn.Linear(width, width))
+        self.embed = nn.Sequential(nn.Linear(N_FEATURES[features], width), nn.GELU(), nn.Linear(width, width))
         self.sample = SampleAxis(sample_width, 2, sample_layers, 2 * width) if sample_layers > 0 else None
         self.layers = nn.ModuleList(AxialLayer(width, heads) for _ in range(layers))
         self.head = nn.Sequential(nn.LayerNorm(2 * width), nn.Linear(2 * width, width), nn.GELU(),
@@ -218,7 +245,7 @@ class PairGridModel(nn.Module):
         (default: the first ``sample_rows`` rows). Returns edge logits [B, d, d]; with ``with_gate``
         also the gate's logit [B]: are these data linear-Gaussian (direction identifiable only up to the
         essential graph)?"""
-        h = self.embed(pair_features(X, M, self.ridge))
+        h = self.embed(pair_features(X, M, self.ridge, self.features))
         if self.sample is not None:
             if Xs is None:
                 Xs, Ms = X[:, : self.sample_rows], M[:, : self.sample_rows]

@@ -111,8 +111,33 @@ def sample_spec(rng: np.random.Generator, data: dict, d: int | None = None, n: i
     if rng.random() < data.get("lingauss_share", 0.0):  # observational linear-Gaussian: the unorientable case
         mech, noise, share, targets = "linear", "gaussian", 0.0, None
         extra.update(mechanism="linear", heteroscedastic=False)
+    elif "measurement_share" in data:
+        extra.update(measurement(rng, data, d))
     return SCMSpec(d=d, n=n, noise=noise, intervention_share=share, n_targets=targets, scaling=scaling,
                    max_rows=max(2000, n), **{"graph": "er", "mechanism": mech, **dens, **extra})
+
+
+def measurement(rng: np.random.Generator, data: dict, d: int) -> dict:
+    """How a training dataset is measured (``datasets.measurement``): with probability ``measurement_share``,
+    each of monotone responses (drawn per column from ``distortion``), measurement noise (sd ``measurement_noise``
+    in units of a column's sd), outlying rows (share ``outliers``), hidden nodes (``hidden``: a share of d) and an
+    unlabelled mixture of 2-3 regimes (``regimes_share``), each with probability 1/2. Observational
+    linear-Gaussian draws stay unmeasured: their soft targets assume the SCM's own variables."""
+    u = rng.random(6)  # a fixed number of draws whatever is chosen
+    if u[0] >= data["measurement_share"]:
+        return {}
+    out = {}
+    if u[1] < 0.5:
+        out["distortion"] = tuple(data.get("distortion", ("identity", "exp", "tanh", "cube", "log")))
+    if u[2] < 0.5:
+        out["measurement_noise"] = round(float(rng.uniform(*data.get("measurement_noise", (0.0, 0.3)))), 4)
+    if u[3] < 0.5:
+        out["outliers"] = round(float(rng.uniform(*data.get("outliers", (0.0, 0.05)))), 4)
+    if u[4] < 0.5:
+        out["hidden"] = int(round(float(rng.uniform(*data.get("hidden", (0.0, 0.1)))) * d))
+    if u[5] < data.get("regimes_share", 0.0) * 2:
+        out["regimes"] = int(rng.integers(2, 4))
+    return out
 
 
 def training_distribution(data: dict, invariant: tuple[str, ...] = ("log_var_spread",)):
@@ -176,17 +201,25 @@ def subsample_rows(X, M, rows: int | None, rng: np.random.Generator):
     return X[idx], M[idx]
 
 
+def batch_size(opt: dict, d: int) -> int:
+    """Datasets per batch: ``batch``, or with ``batch_pairs`` fewer for large d (at most that many ordered
+    pairs in all, at least 2 datasets), so that a d = 100 step costs about what a d = 40 one does."""
+    if "batch_pairs" not in opt:
+        return int(opt["batch"])
+    return int(min(opt["batch"], max(2, opt["batch_pairs"] // (d * d))))
+
+
 def make_batch(step: int, micro: int, cfg: dict, flags: bool = False):
     """B datasets sharing one d and n (so they stack), seeds fixed by (step, micro): (X, M, target),
     and with ``flags`` their linear-Gaussian flags [B]."""
     import torch
 
     data, opt = cfg["data"], cfg["optim"]
-    B = opt["batch"]
     rng = np.random.default_rng([TRAIN_BASE, step, micro])
     d = _int_range(rng, data["d"], data.get("d_log", False))
     n = _int_range(rng, data["n"], data.get("n_log", False))
-    first = TRAIN_BASE + (step * opt.get("accum", 1) + micro) * B
+    first = TRAIN_BASE + (step * opt.get("accum", 1) + micro) * opt["batch"]
+    B = batch_size(opt, d)
     if first + B >= TRAIN_SEED_LIMIT:
         raise RuntimeError("training ran out of its seed block")
     Xs, Ms, As, Fs = [], [], [], []
@@ -322,6 +355,31 @@ def save_checkpoint(path: Path, model, cfg, step, meta, optimizer=None, dtype="f
     tmp.replace(path)
 
 
+def init_from(model, path) -> str:
+    """Start ``model`` from another checkpoint's weights (a warm start): every tensor of the same name and shape
+    is copied; an input layer that has grown (a larger feature set) keeps the old columns and starts the new
+    ones at zero, so the warm-started model computes what the old one did. Returns the source's sha256."""
+    import hashlib
+
+    import torch
+
+    raw = Path(path).read_bytes()
+    ck = torch.load(path, map_location="cpu", weights_only=True)
+    own = model.state_dict()
+    for k, v in ck["state_dict"].items():
+        if k not in own or not v.is_floating_point():
+            continue
+        v = v.float()
+        if v.shape == own[k].shape:
+            own[k] = v
+        elif v.dim() == 2 and v.shape[0] == own[k].shape[0] and v.shape[1] < own[k].shape[1]:
+            grown = torch.zeros_like(own[k])
+            grown[:, : v.shape[1]] = v
+            own[k] = grown
+    model.load_state_dict(own)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
 def _plot(out: Path, name: str, log_rows: list[dict], hists: list[tuple[int, list[int]]]):
     import matplotlib
 
@@ -371,6 +429,9 @@ def _plot(out: Path, name: str, log_rows: list[dict], hists: list[tuple[int, lis
 
 def train(cfg: dict, out: Path, steps: int | None = None, resume: bool = False,
           time_limit_min: float | None = None) -> dict:
+    """Train until ``steps`` or the time limit. With ``train.campaign`` the limit and the cosine schedule are
+    per run (warm restarts: each run of a campaign anneals, so every committed checkpoint is a finished one),
+    otherwise over the whole training, resumed runs included."""
     import torch
 
     from .model import build_model, n_params
@@ -390,6 +451,8 @@ def train(cfg: dict, out: Path, steps: int | None = None, resume: bool = False,
     log_path, hist_path = out / f"{name}_log.csv", out / f"{name}_logit_hist.json"
     resume_path = out / f"{name}.resume.pt"
     step, elapsed, hists, log_rows = 0, 0.0, [], []
+    campaign = bool(tc.get("campaign", False))
+    warm, runs = None, []
     if resume and resume_path.exists():
         ck = torch.load(resume_path, map_location=device, weights_only=True)
         model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["state_dict"].items()})
@@ -400,7 +463,11 @@ def train(cfg: dict, out: Path, steps: int | None = None, resume: bool = False,
         if log_path.exists():
             with open(log_path) as f:
                 log_rows = [r for r in csv.DictReader(f) if int(r["step"]) <= step]
+        warm, runs = ck["meta"].get("init_from"), list(ck["meta"].get("runs", []))
         print(f"resumed {name} at step {step} ({elapsed:.0f} s trained)", flush=True)
+    elif tc.get("init_from"):
+        warm = {"checkpoint": tc["init_from"], "sha256": init_from(model, tc["init_from"])}
+        print(f"{name} starts from {tc['init_from']} ({warm['sha256']})", flush=True)
     with open(log_path, "w", newline="") as f:
         w = csv.DictWriter(f, LOG_FIELDS)
         w.writeheader()
@@ -409,13 +476,16 @@ def train(cfg: dict, out: Path, steps: int | None = None, resume: bool = False,
     accum, B = oc.get("accum", 1), oc["batch"]
     warmup = oc.get("warmup", 0)
     t0 = time.time() - elapsed
+    run_t0, run_first = time.time(), step
     print(f"training {name}: {n_params(model)} parameters on {device}, {steps} steps, "
           f"batch {B} x accum {accum}, limit {limit_s / 60:.1f} min", flush=True)
 
     def lr_at(s, wall):
+        if campaign:
+            s, wall = s - run_first, time.time() - run_t0
         f = min(1.0, (s + 1) / warmup) if warmup else 1.0
         if oc.get("schedule", "constant") == "cosine":
-            prog = min(1.0, max(s / max(steps, 1), wall / limit_s))
+            prog = min(1.0, wall / limit_s) if campaign else min(1.0, max(s / max(steps, 1), wall / limit_s))
             f *= 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * prog))
         return oc["lr"] * f
 
@@ -425,7 +495,9 @@ def train(cfg: dict, out: Path, steps: int | None = None, resume: bool = False,
                 "data_seeds": {"train_first": TRAIN_BASE,
                                "train_next": TRAIN_BASE + step * accum * B,
                                "val": [VAL_BASE, VAL_BASE + tc["val_size"] - 1], "test_block": TEST_BASE},
-                "torch": str(torch.__version__), "finished": final}
+                "torch": str(torch.__version__), "finished": final, "init_from": warm,
+                "runs": runs + ([{"first_step": run_first, "last_step": step,
+                                  "wall_s": round(time.time() - run_t0, 1)}] if campaign else [])}
 
     def validate_and_log(loss_v, gnorm, lr):
         vm, hist = evaluate_val(model, val, cfg, device)
@@ -451,7 +523,10 @@ def train(cfg: dict, out: Path, steps: int | None = None, resume: bool = False,
         last = validate_and_log(float("nan"), float("nan"), lr_at(0, 0.0))
     model.train()
     losses, gnorms = [], []
-    while step < steps and time.time() - t0 < limit_s:
+    def running() -> bool:
+        return step < steps and (time.time() - (run_t0 if campaign else t0)) < limit_s
+
+    while running():
         lr = lr_at(step, time.time() - t0)
         for g in opt.param_groups:
             g["lr"] = lr
@@ -493,10 +568,14 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=None, help="output folder (default: the config's train.out)")
     ap.add_argument("--steps", type=int, default=None, help="optimizer steps (default: the config's)")
     ap.add_argument("--time-limit-min", type=float, default=None, help="stop after this many minutes")
-    ap.add_argument("--resume", action="store_true", help="continue from <out>/<name>.resume.pt")
+    ap.add_argument("--resume", action="store_true", help="continue from <out>/<name>.resume.pt where it exists")
+    ap.add_argument("--print-checkpoint", action="store_true", help="print the path this config writes and stop")
     a = ap.parse_args(argv)
     cfg = load_config(a.config)
     out = Path(a.out or cfg["train"].get("out", "methods/tabscm/checkpoints"))
+    if a.print_checkpoint:
+        print(out / f"{cfg['name']}.pt")
+        return 0
     train(cfg, out, a.steps, a.resume, a.time_limit_min)
     return 0
 
