@@ -1,18 +1,18 @@
 """The ``ood`` tags describe the distribution the shipped TabSCM model was trained on; the ``shift`` tags the
 axis a shift suite moves away from the base distribution."""
+import json
 from pathlib import Path
-
-import yaml
 
 import datasets
 from datasets.generator import INTERVENTIONS, NOISES
 from datasets.suites import BASE_DISTRIBUTION, TRAINING_DISTRIBUTION
 
-CONFIG = Path(__file__).resolve().parent.parent / "methods" / "tabscm" / "configs" / "tabscm.yaml"
+#: The shipped checkpoint's sidecar: the config it was trained with, whichever config file that was.
+SHIPPED = Path(__file__).resolve().parent.parent / "methods" / "tabscm" / "checkpoints" / "tabscm.json"
 
 
-def test_training_distribution_matches_the_tabscm_config():
-    data = yaml.safe_load(CONFIG.read_text())["data"]
+def test_training_distribution_matches_the_shipped_checkpoints_config():
+    data = json.loads(SHIPPED.read_text())["config"]["data"]
     t = TRAINING_DISTRIBUTION
     assert tuple(data["d"]) == t["d"] and tuple(data["n"]) == t["n"]
     assert tuple(data["edge_prob"]) == t["edge_prob"] and tuple(data["expected_degree"]) == t["expected_degree"]
@@ -20,6 +20,7 @@ def test_training_distribution_matches_the_tabscm_config():
     assert set(data["noise"]) == set(t["noises"]) == set(NOISES) and set(data["graph"]) == set(t["graphs"])
     assert (data["mixed_share"] > 0) == t["mixed"] and set(data["interventions"]) == set(INTERVENTIONS)
     assert data["intervention_share"][1] <= t["intervention_share"][1]
+    assert ("measurement_share" in data) == t.get("measured", False)
 
 
 def test_the_training_distribution_covers_the_base_one():
