@@ -13,6 +13,13 @@ Columns are z-scored first (the learned models read z-scored data); rows are cap
   ``partial_dependent_share`` the same for partial correlations given all others (Fisher z): a data-only
   estimate of how dense the (moral) graph is. ``partial_degree_max_share``: the largest number of significant
   partial correlations of one variable over d - 1 (hubs), ``partial_degree_ratio`` the largest over the mean.
+  On the same graph of significant partial correlations (an estimate of the moral graph, as in graphical-lasso and
+  GGM-based structure learning): ``partial_degree_mean`` (mean degree, not divided by d - 1: density and size
+  apart), ``partial_degree_dispersion`` (variance over mean of the degrees: about 1 - p for an Erdos-Renyi graph,
+  whose degrees are binomial, above 1 for hubs), ``partial_leaf_share`` / ``partial_isolated_share`` (variables with
+  one / no partial dependence: trees have many leaves and no isolated variable), and, without a threshold,
+  ``partial_corr_abs_mean`` (mean |partial correlation|) and ``partial_strength_ratio`` (largest over median row sum
+  of |partial correlation|: hubs).
 - ``skewness_median`` / ``_max`` (|skewness|), ``kurtosis_median`` / ``_max`` (excess kurtosis) of the marginals.
 - ``outlier_share``: values more than ``OUTLIER_Z`` robust standard deviations (1.4826 MAD) from the median.
 - ``gauss_distance_median`` / ``_max``: Wasserstein-1 distance of each standardized marginal to N(0, 1).
@@ -27,6 +34,10 @@ Columns are z-scored first (the learned models read z-scored data); rows are cap
   candidates over the linear fit, and the share of variables where it exceeds ``NONLINEAR_GAIN``;
   ``nonlinear_share_explained`` the same share among the variables the flexible fit explains (R^2 above
   ``EXPLAINED``: mostly those with parents), near 0 or 1 when one mechanism drives every node, between when many.
+  ``nonlinearity_iqr``: the interquartile range of that gain over the explained variables, and
+  ``nonlinear_even_sd``: over the variables with a gain, the spread (sd) of the share of it that the even term z^2
+  gives (against the odd terms z^3, tanh): one mechanism per dataset bends every variable alike, a mechanism per
+  node (e.g. quadratic beside sine) does not.
 - ``heteroscedasticity_median``: R^2 of the squared (held-out, flexible) residuals regressed on the fitted value
   and its square; 0 when the noise variance does not depend on the parents.
 - ``resid_abs_skew_median``, ``resid_kurtosis_median``, ``resid_nongaussianity_median``: the residuals'
@@ -38,7 +49,7 @@ from __future__ import annotations
 
 import numpy as np
 
-DESCRIPTOR_VERSION = 3
+DESCRIPTOR_VERSION = 4
 MAX_ROWS = 2000
 CANDIDATES = 6
 SIGNIFICANT_Z = 3.0
@@ -47,11 +58,13 @@ NONLINEAR_GAIN = 0.05
 EXPLAINED = 0.3
 MIN_REGRESSION_ROWS = 50
 DESCRIPTORS = ("n", "d", "intervened_row_share", "abs_corr_mean", "abs_corr_max", "dependent_pair_share",
-               "partial_dependent_share", "partial_degree_max_share", "partial_degree_ratio", "skewness_median",
+               "partial_dependent_share", "partial_degree_max_share", "partial_degree_ratio", "partial_degree_mean",
+               "partial_degree_dispersion", "partial_leaf_share", "partial_isolated_share", "partial_corr_abs_mean",
+               "partial_strength_ratio", "skewness_median",
                "skewness_max", "kurtosis_median", "kurtosis_max", "outlier_share", "gauss_distance_median",
                "gauss_distance_max", "tie_share", "log_var_spread", "r2_linear_median", "r2_linear_max",
                "nonlinearity_median", "nonlinearity_max", "nonlinear_share", "nonlinear_share_explained",
-               "heteroscedasticity_median",
+               "nonlinearity_iqr", "nonlinear_even_sd", "heteroscedasticity_median",
                "resid_abs_skew_median", "resid_kurtosis_median", "resid_nongaussianity_median",
                "resid_kurtosis_linear")
 
@@ -99,9 +112,11 @@ class _Grams:
             G[0, 0] -= ridge * len(Bt)
             self.G.append(G)
 
-    def predict(self, j: int, cand: np.ndarray, flexible: bool) -> np.ndarray:
-        """Out-of-fold predictions of z_j from ``cand`` (columns of the basis: z, or all four blocks)."""
-        cols = (1 + np.concatenate([cand + b * self.d for b in range(4)]) if flexible else 1 + cand)
+    def predict(self, j: int, cand: np.ndarray, flexible) -> np.ndarray:
+        """Out-of-fold predictions of z_j from ``cand`` on basis blocks ``flexible`` (True: all four, False: z
+        alone, or a tuple of block numbers: 0 z, 1 z^2, 2 z^3, 3 tanh)."""
+        blocks = range(4) if flexible is True else (0,) if flexible is False else flexible
+        cols = 1 + np.concatenate([cand + b * self.d for b in blocks])
         idx = np.concatenate([[0], cols])
         pred = np.empty(len(self.B))
         for k in (0, 1):
@@ -174,8 +189,14 @@ def _describe(X, interventions, seed: int) -> dict:
     pc = np.clip(-P / np.outer(dg, dg), -0.999999, 0.999999)
     sig = (np.abs(np.arctanh(pc)) * np.sqrt(max(n - d - 1, 1)) > SIGNIFICANT_Z) & off
     deg = sig.sum(axis=1)
+    strength = np.abs(np.where(off, pc, 0.0)).sum(axis=1)
     out.update(partial_dependent_share=float(sig[off].mean()), partial_degree_max_share=float(deg.max() / (d - 1)),
-               partial_degree_ratio=float(deg.max() / deg.mean()) if deg.mean() > 0 else 0.0)
+               partial_degree_ratio=float(deg.max() / deg.mean()) if deg.mean() > 0 else 0.0,
+               partial_degree_mean=float(deg.mean()),
+               partial_degree_dispersion=float(deg.var() / deg.mean()) if deg.mean() > 0 else 0.0,
+               partial_leaf_share=float((deg == 1).mean()), partial_isolated_share=float((deg == 0).mean()),
+               partial_corr_abs_mean=float(np.abs(pc[off]).mean()),
+               partial_strength_ratio=float(strength.max() / np.median(strength)) if np.median(strength) > 0 else 0.0)
     # regressions of each variable on a few related others: linear vs additive cubic, held out; on the
     # observational rows where there are enough (an intervened row is set from outside, not by its mechanism)
     if observational.sum() >= max(MIN_REGRESSION_ROWS, 0.2 * n):
@@ -187,7 +208,7 @@ def _describe(X, interventions, seed: int) -> dict:
     C2 = np.abs(np.nan_to_num(Z.T @ S2 / n))  # |corr(z_j, z_i^2)|: quadratic links that correlation misses
     fold = rng.permutation(n) % 2
     k = min(CANDIDATES, d - 1)
-    r2l, r2f, gain, het, rsk, rku = [], [], [], [], [], []
+    r2l, r2f, gain, het, rsk, rku, even = [], [], [], [], [], [], []
     absC = np.abs(C)
     grams = _Grams(Z, fold)
     for j in range(d):
@@ -199,6 +220,10 @@ def _describe(X, interventions, seed: int) -> dict:
         a, b = _r2(y, lin), _r2(y, flex)
         r2l.append(a), r2f.append(b)
         gain.append(max(0.0, b - a))
+        if b - a > NONLINEAR_GAIN and b > EXPLAINED:  # how much of the bend is even (z^2) rather than odd
+            ev = max(0.0, _r2(y, grams.predict(j, cand, (0, 1))) - a)
+            od = max(0.0, _r2(y, grams.predict(j, cand, (0, 2, 3))) - a)
+            even.append(ev / (ev + od) if ev + od > 0 else 0.5)
         res = y - flex
         r2res = res ** 2
         fh = np.column_stack([flex, flex ** 2])
@@ -212,6 +237,9 @@ def _describe(X, interventions, seed: int) -> dict:
                nonlinearity_median=float(np.median(gain)), nonlinearity_max=float(gain.max()),
                nonlinear_share=float((gain > NONLINEAR_GAIN).mean()),
                nonlinear_share_explained=float((gain[explained] > NONLINEAR_GAIN).mean()) if explained.any() else 0.0,
+               nonlinearity_iqr=float(np.subtract(*np.percentile(gain[explained], [75, 25]))) if explained.any()
+               else 0.0,
+               nonlinear_even_sd=float(np.std(even)) if even else 0.0,
                heteroscedasticity_median=float(np.median(het)),
                resid_abs_skew_median=float(np.median(rsk)), resid_kurtosis_median=float(np.median(rku)),
                resid_nongaussianity_median=float(np.median(rsk ** 2 + rku ** 2 / 4.0)))

@@ -42,6 +42,47 @@ def test_denser_graphs_have_more_dependent_pairs():
     sparse, dense = _d(5, expected_degree=1.0), _d(5, expected_degree=6.0)
     assert sparse["partial_dependent_share"] < dense["partial_dependent_share"]
     assert sparse["abs_corr_mean"] < dense["abs_corr_mean"]
+    assert sparse["partial_degree_mean"] < dense["partial_degree_mean"]
+
+
+def _star_and_chain(n=1000, d=10):
+    """A hub with d - 1 children, and a chain: the same number of edges, opposite degree spreads."""
+    rng = np.random.default_rng(0)
+    hub = rng.normal(size=n)
+    star = np.column_stack([hub] + [hub + rng.normal(size=n) for _ in range(d - 1)])
+    chain = [rng.normal(size=n)]
+    for _ in range(d - 1):
+        chain.append(0.8 * chain[-1] + rng.normal(size=n))
+    return star, np.column_stack(chain)
+
+
+def test_a_hub_shows_in_the_partial_correlation_degrees():
+    star_X, chain_X = _star_and_chain()
+    star, chain = describe(star_X), describe(chain_X)
+    assert star["partial_degree_mean"] == chain["partial_degree_mean"] == 1.8  # 9 edges over 10 variables each
+    assert star["partial_degree_dispersion"] > 2.0 > 0.5 > chain["partial_degree_dispersion"]
+    assert star["partial_leaf_share"] == 0.9 and chain["partial_leaf_share"] == 0.2
+    assert star["partial_isolated_share"] == chain["partial_isolated_share"] == 0.0
+    assert star["partial_strength_ratio"] > 3.0 > 1.5 > chain["partial_strength_ratio"]
+    alone = describe(np.column_stack([star_X, np.random.default_rng(1).normal(size=len(star_X))]))
+    assert alone["partial_isolated_share"] == 1 / 11 and alone["partial_leaf_share"] == 9 / 11
+
+
+def test_scale_free_trees_have_leaves_and_no_isolated_variables():
+    er = [_d(s) for s in range(4)]
+    sf = [_d(s, graph="sf") for s in range(4)]  # Barabasi-Albert with one edge per new node: a tree
+    assert min(x["partial_leaf_share"] for x in sf) > max(x["partial_leaf_share"] for x in er)
+    assert all(x["partial_isolated_share"] == 0 for x in sf) and any(x["partial_isolated_share"] > 0 for x in er)
+
+
+def test_a_mechanism_per_node_spreads_the_shape_of_the_bends():
+    def spread(mech):
+        return np.mean([_d(s, mechanism=mech)["nonlinear_even_sd"] for s in range(4)])
+
+    quad, sine, mixed = spread("quadratic"), spread("sine"), spread(("quadratic", "sine"))
+    assert sine < 0.05 and mixed > quad + 0.05 and mixed > sine + 0.2
+    iqr = [np.mean([_d(s, mechanism=m)["nonlinearity_iqr"] for s in range(4)]) for m in ("linear", "quadratic")]
+    assert iqr[0] < 0.01 < iqr[1]
 
 
 def test_mask_ties_outliers_and_scales():
