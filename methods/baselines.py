@@ -10,7 +10,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
+from .constraints import Interval
 
 from .base import Method, Prediction
 from .registry import register

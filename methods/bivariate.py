@@ -13,7 +13,7 @@ import time
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
+from .constraints import Interval, StrOptions
 
 from ._quiet import quiet
 from .base import Method, Prediction

@@ -18,7 +18,7 @@ from numbers import Integral, Real
 
 import networkx as nx
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
+from .constraints import Interval, StrOptions
 
 from ._quiet import quiet
 from .base import Method, Prediction

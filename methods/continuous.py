@@ -15,7 +15,7 @@ import time
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
+from .constraints import Interval
 
 from ._quiet import import_quietly, quiet
 from .base import Method, Prediction
