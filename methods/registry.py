@@ -115,8 +115,8 @@ def method_class(name: str) -> type[Method]:
 
 def get_method(name: str, **params) -> Method:
     """An instance of the named method with the given parameters, each checked against the
-    method's ``parameter_constraints`` (ValueError with one line otherwise); a method of this
-    package with no parameters given has its defaults, which ``check_parameters_declared`` checks."""
+    method's ``parameter_constraints`` (ValueError with one line otherwise). A method of this package
+    with none given has its defaults, which ``check_parameters_declared`` checks: no scikit-learn then."""
     cls = method_class(name)
     unknown = sorted(set(params) - set(cls.param_names()))
     if unknown:
@@ -128,6 +128,6 @@ def get_method(name: str, **params) -> Method:
         method = cls(**params)
     except TypeError as e:
         raise ValueError(f"bad parameters for method {name!r}: {e}") from None
-    if params or not cls.__module__.startswith(f"{__package__}."):  # a registered method's defaults pass its
-        method.validate_params()  # conformance check; checking them again would load scikit-learn for nothing
+    if params or not cls.__module__.startswith(f"{__package__}."):  # our defaults pass their conformance check
+        method.validate_params()
     return method

@@ -76,7 +76,7 @@ def test_the_source_index_names_the_module_of_every_registered_method():
 
 def test_looking_a_method_up_imports_its_module_only_and_checks_given_parameters():
     """A run of abs-corr loads neither the classical wrappers nor tabscm, nor scikit-learn for parameters it was not
-    given; a given parameter is checked (scikit-learn's constraints, built then)."""
+    given; a given value is checked (scikit-learn's constraints, built then)."""
     import subprocess
     import sys
     code = ("import sys, methods\n"
