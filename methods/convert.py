@@ -53,7 +53,7 @@ def essential_graph_of_dag(A: np.ndarray, targets=()) -> np.ndarray:
     """The I-essential graph [d, d] int8 of a DAG [d, d] for intervention target sets ``targets`` (none: its
     CPDAG), undirected = 1 both ways.
 
-    Andersson, Madigan & Perlman (1997) and Hauser & Bühlmann (2012, Alg. 1): start from the DAG and turn every
+    Andersson, Madigan & Perlman (1997), Hauser & Bühlmann (2012): start from the DAG and turn every
     arrow that is not strongly protected into a line until none is left. An arrow a -> b is strongly protected
     when some target set holds exactly one of a, b (the observational setting, no target, is always part of the
     family), or when it sits in one of four induced configurations: c -> a -> b with c, b apart; a -> b <- c with
