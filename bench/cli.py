@@ -22,10 +22,12 @@ def _paragraph(doc: str | None) -> str:
 def allowed_values(cls, param: str) -> str:
     """What a method's parameter may be, read from its declared ``parameter_constraints`` (scikit-learn's)."""
     from sklearn.utils._param_validation import make_constraint
+
+    from methods.constraints import resolved
     constraints = cls.parameter_constraints.get(param)
     if not constraints:
         return "not declared (any value the method accepts)"
-    return " or ".join(str(make_constraint(c)) for c in constraints)
+    return " or ".join(str(make_constraint(c)) for c in resolved(constraints))
 
 
 def describe_method(name: str) -> list[str]:

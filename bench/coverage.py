@@ -1,10 +1,10 @@
 """Coverage is part of a result: which jobs a folder's runs asked for (``run.json``, field ``expected``) and which it
 holds, whether a run is writing to it now, and which of its jobs failed and were scored as the empty graph. The
 report says so in its first lines, before any number."""
+from __future__ import annotations
+
 import json
 from pathlib import Path
-
-import pandas as pd
 
 from .store import lock_holder
 
@@ -34,6 +34,7 @@ def folder_expected(run_dir: str | Path) -> set[tuple] | None:
 
 def missing_jobs(run_dir: str | Path, jobs: pd.DataFrame) -> pd.DataFrame | None:
     """Per method setting: jobs expected, jobs held, and the missing ones (suite, dataset, seed); None if unknown."""
+    import pandas as pd  # here: the runner imports this module, and a run with nothing to do needs no pandas
     expected = folder_expected(run_dir)
     if expected is None:
         return None

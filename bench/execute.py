@@ -17,7 +17,6 @@ from functools import lru_cache, partial
 from .jobs import Job, git_commit
 from .predict import load_result, predict, save_result
 from .processes import JOB_DIR_PREFIX, SERVER_PARENT_ENV, die_with_parent, me, supervise, watch
-from .scoring import score_record
 
 LIBRARIES = ["numpy", "scipy", "scikit-learn", "torch", "causal-learn", "gcastle", "gadjid", "CausalDisco",
              "dagma", "gies", "lingam", "graphical-models", "joblib", "pandas", "networkx"]
@@ -95,6 +94,7 @@ def run_job(job: Job, memory_gb: float | None = DEFAULT_MEMORY_GB, methods: tupl
     if die_with_driver:
         die_with_parent()
     ctx = job_server(tuple(methods), memory_gb)  # the first call starts it: not the job's time
+    from .scoring import score_record  # imported while a new server warms up (it answers once it has)
     with tempfile.TemporaryDirectory(prefix=f"{JOB_DIR_PREFIX}{os.getpid()}-") as tmp:
         path, output = os.path.join(tmp, "result.npz"), os.path.join(tmp, "output.txt")
         started = time.time()

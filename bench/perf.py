@@ -1,7 +1,7 @@
 """`make perf`: what the harness and the methods cost, as ratios measured within one run
 (absolute times on a shared machine are noise). Parts (protocols in results/perf/README.md):
 overhead (runner vs direct call), parallel (1 vs 2 workers), scaling (runtime vs d and n),
-scoring (CPDAG by graphical-models vs causal-learn), throughput and driver (whole suites), fixed (what `bench run`
+scoring (CPDAG by our numpy implementation vs causal-learn), throughput and driver (whole suites), fixed (what `bench run`
 itself costs: a 4-job run and a run with nothing to do, against goals in seconds).
 One CSV per part in --out, log-log plots from the scaling part, a summary on stdout (each part's table carries
 its lines in ``.attrs["summary"]``)."""
@@ -137,7 +137,7 @@ def plot(df: pd.DataFrame, out: Path) -> None:
 
 
 def scoring(d: int = 100, reps: int = 2) -> pd.DataFrame:
-    """``evaluate()`` of a dense DAG prediction, CPDAGs by graphical-models vs by causal-learn."""
+    """``evaluate()`` of a dense DAG prediction, CPDAGs by ours (``methods.convert``, numpy) vs by causal-learn."""
     from unittest import mock
 
     from methods import Prediction

@@ -12,10 +12,10 @@ from .jobs import Job
 
 def predict(job: Job) -> tuple[dict, dict | None]:
     """Fit, validate and, for a learned method, run the dependence probe (``bench.probe``): (result, arrays)."""
-    from methods import InvalidPrediction, get_method
+    from methods import InvalidPrediction, method_class
     result, arrays = {"status": "error"}, None
     try:
-        method = get_method(job.method, **job.params)
+        method = method_class(job.method)(**job.params)  # its parameters were checked as the job was built
         if "seed" in method.param_names():
             method.set_params(seed=job.seed)
         obs = job.dataset.observations()

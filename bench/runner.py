@@ -9,8 +9,6 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-from joblib import Parallel, delayed, parallel_config
-from tqdm import tqdm
 
 from .atomic import remove_temporaries, write_atomic, write_text
 from .coverage import expected_jobs
@@ -84,6 +82,7 @@ class CannotWrite(OSError):
 def backend_context(backend: str, n_jobs: int, scheduler: str | None, scheduler_timeout: float = 5.0):
     """joblib's parallel_config for the chosen backend (starting a local cluster if needed); for ray, a connection
     to its cluster (jobs go through Ray's own API: its joblib backend cannot yield results as they finish)."""
+    from joblib import parallel_config
     check_backend(backend, scheduler, scheduler_timeout)
     if backend == "loky":  # a loky worker leaves Ctrl-C to the run's driver, and dies with it from its first line
         with parallel_config(backend="loky", n_jobs=n_jobs, initializer=partial(worker_start, os.getpid())):
@@ -158,6 +157,9 @@ def run_jobs(jobs: list[Job], out: str | Path, n_jobs: int = 1, backend: str = "
                          "expected": expected_jobs(by_key.values())})  # what `bench report` counts missing jobs by
         if not todo:
             return counts
+        from joblib import Parallel, delayed  # what runs jobs: not imported by a run with nothing to do
+        from tqdm import tqdm
+
         from .execute import run_job  # what fits and scores (metrics, its libraries): only where a job runs
         methods = tuple(sorted({j.method for j in todo}))
         with (tqdm(total=len(todo), desc="jobs", unit="job", dynamic_ncols=True, disable=not progress) as bar,

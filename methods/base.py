@@ -96,8 +96,8 @@ class Method:
     ``__init__`` (stored under the same names), and implement ``fit``. Each parameter's valid
     values are declared in ``parameter_constraints``, as scikit-learn's
     ``_parameter_constraints`` (a list per parameter of ``Interval``, ``StrOptions``, a type or
-    None, from ``sklearn.utils._param_validation``), so a bad setting is refused before any job
-    runs (``validate_params``).
+    None, from ``sklearn.utils._param_validation``, or their deferred forms in ``methods.constraints``),
+    so a bad setting is refused before any job runs (``validate_params``).
     """
 
     name: str = ""                  # registry name, set by @register
@@ -137,7 +137,8 @@ class Method:
         """Raise ValueError (one line) unless every parameter is of a declared valid value."""
         from sklearn.utils._param_validation import InvalidParameterError, validate_parameter_constraints
 
-        constraints = {k: v for k, v in self.parameter_constraints.items() if k in self.param_names()}
+        from .constraints import resolved
+        constraints = {k: resolved(v) for k, v in self.parameter_constraints.items() if k in self.param_names()}
         try:
             validate_parameter_constraints(constraints, self.get_params(), self.name or type(self).__name__)
         except InvalidParameterError as e:

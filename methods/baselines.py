@@ -10,9 +10,9 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
 from .base import Method, Prediction
+from .constraints import Interval
 from .registry import register
 
 

@@ -13,10 +13,10 @@ import time
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._quiet import quiet
 from .base import Method, Prediction
+from .constraints import Interval, StrOptions
 from .registry import register
 
 _ROWS = [Interval(Integral, 3, None, closed="left"), None]

@@ -18,10 +18,10 @@ from numbers import Integral, Real
 
 import networkx as nx
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._quiet import quiet
 from .base import Method, Prediction
+from .constraints import Interval, StrOptions
 from .convert import causallearn_edge_counts, from_causallearn
 from .registry import register
 

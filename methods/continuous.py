@@ -15,11 +15,11 @@ import time
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
 from ._quiet import import_quietly, quiet
 from .base import Method, Prediction
 from .classical import ROWS_OPTION, break_cycles, select_rows
+from .constraints import Interval
 from .registry import register
 
 

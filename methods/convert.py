@@ -49,15 +49,52 @@ def to_causallearn_dag(A: np.ndarray):
     return dag
 
 
-def _graphical_models_dag():
-    """graphical-models' DAG class, imported on first use (the import pulls in pgmpy and torch:
-    seconds, once per process) and without pgmpy's FutureWarnings."""
-    import warnings
+def essential_graph_of_dag(A: np.ndarray, targets=()) -> np.ndarray:
+    """The I-essential graph [d, d] int8 of a DAG [d, d] for intervention target sets ``targets`` (none: its
+    CPDAG), undirected = 1 both ways.
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        from graphical_models import DAG
-    return DAG
+    Andersson, Madigan & Perlman (1997), Hauser & Bühlmann (2012): start from the DAG and turn every
+    arrow that is not strongly protected into a line until none is left. An arrow a -> b is strongly protected
+    when some target set holds exactly one of a, b (the observational setting, no target, is always part of the
+    family), or when it sits in one of four induced configurations: c -> a -> b with c, b apart; a -> b <- c with
+    a, c apart; a -> c -> b; a - c1 -> b and a - c2 -> b with c1, c2 apart. Written with numpy because the
+    libraries that compute it (graphical-models, causal-learn) cost seconds to import or, at d = 100, to run;
+    the tests check it against both and against the definition by enumeration."""
+    D = np.asarray(A) != 0
+    d = D.shape[0]
+    if not D.any():
+        return np.zeros((d, d), dtype=np.int8)
+    cut = np.zeros((d, d), dtype=bool)  # pairs with exactly one end in some target set
+    for t in targets:
+        inside = np.zeros(d, dtype=bool)
+        inside[[int(v) for v in t]] = True
+        cut |= inside[:, None] ^ inside[None, :]
+    U, eye = np.zeros((d, d), dtype=bool), np.eye(d, dtype=bool)
+    while True:
+        apart = ~(D | D.T | U | eye)  # distinct, non-adjacent pairs
+        Df, Af, Uf = D.astype(np.float32), apart.astype(np.float32), U.astype(np.float32)
+        protected = cut | (Df.T @ Af > 0) | (Af @ Df > 0) | (Df @ Df > 0)  # configurations (a), (b), (c)
+        loose = D & ~protected
+        for a, b in zip(*np.nonzero(loose & (Uf @ Df > 1))):  # (d): two lines a - c -> b, the c's apart
+            c = np.flatnonzero(U[a] & D[:, b])
+            if apart[np.ix_(c, c)].any():
+                loose[a, b] = False
+        if not loose.any():
+            return (D | U).astype(np.int8)
+        D, U = D & ~loose, U | loose | loose.T
+
+
+def dag_to_cpdag(A: np.ndarray) -> np.ndarray:
+    """The CPDAG (Markov equivalence class) of a DAG [d, d] -> int8 [d, d], undirected = 1 both ways
+    (``essential_graph_of_dag`` with no targets; ``dag_to_cpdag_causallearn`` is the tests' reference)."""
+    return essential_graph_of_dag(A)
+
+
+def dag_to_interventional_cpdag(A: np.ndarray, targets) -> np.ndarray:
+    """The I-essential graph [d, d] int8 of a DAG for intervention target sets ``targets`` (Hauser & Bühlmann
+    2012): the observational setting is always part of the family; an edge with exactly one end in some target
+    set is oriented, every other orientation only where a rule protects it (``essential_graph_of_dag``)."""
+    return essential_graph_of_dag(A, targets)
 
 
 def _pdag_to_adjacency(pdag, d: int) -> np.ndarray:
@@ -74,32 +111,20 @@ def _pdag_to_adjacency(pdag, d: int) -> np.ndarray:
     return A
 
 
-def dag_to_cpdag(A: np.ndarray) -> np.ndarray:
-    """The CPDAG (Markov equivalence class) of a DAG [d, d] -> int8 [d, d], undirected = 1 both ways.
-
-    Uses graphical-models (milliseconds at d = 100, where causal-learn's pure-Python dag2cpdag
-    takes seconds); ``dag_to_cpdag_causallearn`` gives the same graph and is the tests' reference."""
-    A = (np.asarray(A) != 0).astype(np.int8)
-    if not A.any():
-        return A
-    return _pdag_to_adjacency(_graphical_models_dag().from_amat(A).cpdag(), A.shape[0])
-
-
-def dag_to_interventional_cpdag(A: np.ndarray, targets) -> np.ndarray:
-    """The I-essential graph [d, d] int8 of a DAG for intervention target sets ``targets``.
-
-    Hauser & Bühlmann (2012): the observational setting (empty target set) is always part of
-    the family; an edge with exactly one end in some target set is oriented, then the
-    orientations that no rule protects are undone (graphical-models' interventional_cpdag)."""
+def essential_graph_graphical_models(A: np.ndarray, targets=()) -> np.ndarray:
+    """The same graph as ``essential_graph_of_dag`` by graphical-models (its CPDAG, or its interventional_cpdag):
+    the tests' reference. Its import loads pgmpy and torch (seconds), so no run uses it."""
     import warnings
 
     A = (np.asarray(A) != 0).astype(np.int8)
     if not A.any():
         return A
-    dag = _graphical_models_dag().from_amat(A)
-    with warnings.catch_warnings():  # the library flags the method as "untested"; our tests check it
+    with warnings.catch_warnings():  # pgmpy's FutureWarnings; the library flags interventional_cpdag "untested"
         warnings.simplefilter("ignore")
-        pdag = dag.interventional_cpdag([set(int(v) for v in t) for t in targets], cpdag=dag.cpdag())
+        from graphical_models import DAG
+        dag = DAG.from_amat(A)
+        pdag = dag.cpdag() if not targets else dag.interventional_cpdag(
+            [set(int(v) for v in t) for t in targets], cpdag=dag.cpdag())
     return _pdag_to_adjacency(pdag, A.shape[0])
 
 
@@ -118,7 +143,7 @@ def dag_to_essential_graph(A: np.ndarray, mask=None) -> np.ndarray:
 
 
 def dag_to_cpdag_causallearn(A: np.ndarray) -> np.ndarray:
-    """The CPDAG of a DAG via causal-learn's dag2cpdag: the reference the tests and the
+    """The CPDAG of a DAG via causal-learn's dag2cpdag: a reference the tests and the
     performance comparison use (seconds on a dense d = 100 DAG)."""
     from causallearn.utils.DAG2CPDAG import dag2cpdag
 

@@ -215,11 +215,17 @@ def test_a_second_run_on_a_busy_folder_is_refused(tmp_path):
 
 @pytest.mark.slow
 def test_a_run_with_nothing_to_do_leaves_up_to_date_outputs_alone(tmp_path, capsys):
+    """... and, in a process of its own, starts no worker and loads none of what runs, scores or draws jobs."""
     argv = ["run", "--suite", "quick", "--methods", "empty", "--out", str(tmp_path), "--quiet"]
     assert main(argv) == 0
     built = (tmp_path / "report.md").stat().st_mtime_ns
     assert main(argv) == 0
     assert "nothing new" in capsys.readouterr().err
+    assert (tmp_path / "report.md").stat().st_mtime_ns == built
+    heavy = ["joblib", "bench.execute", "bench.metrics", "bench.report", "sklearn", "pandas", "matplotlib", "torch"]
+    code = f"import sys; from bench.cli import main; rc = main({argv!r}); print(rc, sorted(set({heavy!r}) & set(sys.modules)))"
+    alone = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert alone.stdout.split() == ["0", "[]"] and "nothing new" in alone.stderr, (alone.stdout, alone.stderr)
     assert (tmp_path / "report.md").stat().st_mtime_ns == built
     assert main(["run", "--suite", "quick", "--methods", "empty,abs-corr", "--out", str(tmp_path), "--quiet"]) == 0
     assert (tmp_path / "report.md").stat().st_mtime_ns > built  # new jobs: rebuilt

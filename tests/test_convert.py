@@ -1,13 +1,14 @@
 """The single causal-learn conversion, checked by hand and on a causal-learn run; the CPDAG and
-I-essential graph from graphical-models, checked against causal-learn and a brute-force definition."""
+I-essential graph (our numpy implementation), checked against causal-learn, graphical-models and a
+brute-force definition."""
 import itertools
 
 import numpy as np
 import pytest
 
 from methods.convert import (causallearn_edge_counts, dag_to_cpdag, dag_to_cpdag_causallearn,
-                             dag_to_essential_graph, dag_to_interventional_cpdag, from_causallearn,
-                             intervention_targets, to_gadjid)
+                             dag_to_essential_graph, dag_to_interventional_cpdag, essential_graph_graphical_models,
+                             from_causallearn, intervention_targets, to_gadjid)
 
 
 def random_dag(rng, d, p):
@@ -73,6 +74,18 @@ def test_cpdag_equals_causallearn_on_random_dags():
 def test_cpdag_equals_causallearn_on_large_random_dags():
     for A in _random_dags(1, 40, (30, 101)):
         assert (dag_to_cpdag(A) == dag_to_cpdag_causallearn(A)).all()
+
+
+@pytest.mark.slow
+def test_essential_graph_equals_graphical_models_on_random_dags():
+    """Observational and with 1-3 random target sets: the same graph as graphical-models, the library it replaces."""
+    rng = np.random.default_rng(3)
+    for k, A in enumerate(_random_dags(4, 400, (2, 41))):
+        d = len(A)
+        targets = [] if k % 2 else [rng.choice(d, size=int(rng.integers(1, min(3, d) + 1)), replace=False).tolist()
+                                    for _ in range(int(rng.integers(1, 4)))]
+        assert (dag_to_interventional_cpdag(A, targets) == essential_graph_graphical_models(A, targets)).all(), \
+            (A, targets)
 
 
 def _vstructures(A):

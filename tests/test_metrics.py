@@ -246,3 +246,20 @@ def test_interventional_essential_graph_orients_what_the_cpdag_cannot():
     assert (m["n_compelled_edges"], m["n_unidentifiable_edges"]) == (1, 1)
     assert m["orientation_compelled"] == 0.0 and m["orientation_unidentifiable"] == 0.0
     assert essential_graph(np.array([[0, 1], [1, 0]]), [[0]]) is None     # not a DAG
+
+
+def test_scoring_loads_neither_pgmpy_nor_torch():
+    """The truth's CPDAG and I-essential graph and a DAG prediction's CPDAG come from numpy: scoring a job loads
+    none of graphical-models, pgmpy or torch (seconds of import in every worker)."""
+    import subprocess
+    import sys
+    code = ("import sys, numpy as np\n"
+            "from bench.metrics import essential_graph, evaluate\n"
+            "from methods import Prediction\n"
+            "T = np.triu(np.ones((6, 6), dtype=int), 1); T[0, 2] = 0\n"
+            "for E in (essential_graph(T), essential_graph(T, [[1]])):\n"
+            "    m = evaluate(T, Prediction.from_graph(T.T), E)\n"
+            "print(m['shd_cpdag'] >= 0, sorted({'graphical_models', 'pgmpy', 'torch'} & set(sys.modules)))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "[]"]

@@ -63,3 +63,27 @@ class Diagonalish(Method):
     def fit(self, obs):
         d = obs.d
         return Prediction.from_graph(np.eye(d, k=self.k, dtype=int), info=self.describe())
+
+
+def test_the_source_index_names_the_module_of_every_registered_method():
+    from methods.registry import _REGISTRY, _source_index
+    methods.list_methods()  # every module imported
+    ours = {n: c for n, c in _REGISTRY.items() if not isinstance(c, str) and c.__module__.startswith("methods.")}
+    assert ours and set(_source_index()) == set(ours)
+    for name, cls in ours.items():
+        assert cls.__module__ == _source_index()[name] or cls.__module__.startswith(_source_index()[name] + ".")
+
+
+def test_looking_a_method_up_imports_its_module_only_and_checks_given_parameters():
+    """A run of abs-corr loads neither the classical wrappers nor tabscm, nor scikit-learn for parameters it was not
+    given; a given value is checked (scikit-learn's constraints, built then)."""
+    import subprocess
+    import sys
+    code = ("import sys, methods\n"
+            "methods.get_method('abs-corr'); methods.method_class('empty')\n"
+            "print(sorted({'methods.classical', 'methods.tabscm', 'sklearn'} & set(sys.modules)))\n"
+            "try:\n    methods.get_method('abs-corr', edges_per_node=-1)\n"
+            "except ValueError as e:\n    print('refused' if 'edges_per_node' in str(e) else e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["[]", "refused"]
