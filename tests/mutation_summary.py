@@ -22,7 +22,8 @@ def main() -> int:
         if m:
             counts[m.group(1)][m.group(2).strip()] += 1
     print(f"mutmut {version('mutmut')}, {date.today().isoformat()}\n")
-    print("| module | mutants | killed | survived | other | killed share |\n|---|---|---|---|---|---|")
+    print("| module | mutants | killed | of which timeouts | survived | other | killed share |\n"
+          "|---|---|---|---|---|---|---|")
     below = []
     for module, c in sorted(counts.items()):
         total = sum(c.values())
@@ -30,7 +31,7 @@ def main() -> int:
         other = total - killed - c["survived"]
         share = killed / total if total else float("nan")
         below += [module] if share < TARGET else []
-        print(f"| {module} | {total} | {killed} | {c['survived']} | {other} | {share:.0%} |")
+        print(f"| {module} | {total} | {killed} | {c['timeout']} | {c['survived']} | {other} | {share:.0%} |")
     if below:
         print(f"\nbelow {TARGET:.0%}: {', '.join(below)}")
     return 1 if below or not counts else 0
