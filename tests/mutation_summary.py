@@ -10,7 +10,7 @@ from datetime import date
 from importlib.metadata import version
 
 TARGET = 0.80
-LINE = re.compile(r"^\s*([\w.]+)\.x_\w+?__mutmut_\d+: (.+)$")
+LINE = re.compile(r"^\s*([\w.]+?)\.x[_\u01c1]\S*?__mutmut_\d+: (.+)$")  # x_function or x\u01c1Class\u01c1method
 
 
 def main() -> int:
