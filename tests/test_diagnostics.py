@@ -76,3 +76,20 @@ def test_a_directed_cycle_is_a_flag_not_a_failure():
     assert job_flags(T, cyclic, evaluate(T, cyclic))["cyclic_output"] is True
     assert job_flags(T, acyclic, evaluate(T, acyclic))["cyclic_output"] is False
     assert "cyclic_output" not in failure_flags("invalid", "graph has a directed cycle")
+
+
+def test_a_failed_job_is_flagged_by_its_status_only():
+    for status in ("timeout", "error", "invalid"):
+        assert failure_flags(status, "why") == {k: k == status for k in ("timeout", "error", "invalid")}
+    assert failure_flags("ok", None) == {"timeout": False, "error": False, "invalid": False}
+
+
+def test_no_better_than_empty_needs_a_true_edge():
+    """SHD >= the number of true edges: what the empty graph scores; a truth without edges flags nobody."""
+    one = np.array([[0, 1], [0, 0]])
+    miss = Prediction.from_graph(one.T)  # the one edge reversed: SHD 1 = n_true
+    assert job_flags(one, miss, evaluate(one, miss))["no_better_than_empty"] is True
+    hit = Prediction.from_graph(one)
+    assert job_flags(one, hit, evaluate(one, hit))["no_better_than_empty"] is False
+    none = np.zeros((2, 2), int)
+    assert job_flags(none, miss, evaluate(none, miss))["no_better_than_empty"] is False  # SHD 1 >= 0 edges
