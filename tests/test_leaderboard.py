@@ -218,3 +218,12 @@ def test_a_suites_only_tier_is_not_a_second_group_but_two_tiers_are():
     assert [t for _, t, _ in groups(part)] == ["all", "x"]  # the tier holds part of the suite only
     two = leaderboard(_jobs([record("pc", f"d{i}", tier="xy"[i % 2]) for i in range(3)]))
     assert [(s, t) for s, t, _ in groups(two)] == [("s", "all"), ("s", "x"), ("s", "y")]
+
+
+def test_a_two_way_tie_is_a_tie_and_a_suite_without_baseline_leaves_the_next_one_its_bullet():
+    recs = [record(m, f"d{i}", suite="a", auroc=0.8) for i in range(3) for m in ("ges", "pc")]
+    recs += [record(m, f"d{i}", suite="b", auroc=a) for i in range(3) for m, a in (("pc", 0.8), ("varsort", 0.6))]
+    bullets = [line for line in verdict(leaderboard(_jobs(recs))) if line.startswith("- `")]
+    assert bullets[0].startswith("- `a`: **ges** and **pc** tie, AUROC 0.800") and bullets[0].endswith(
+        "no trivial baseline ran here.")
+    assert bullets[1].startswith("- `b`: **pc** wins") and "best trivial baseline varsort 0.600" in bullets[1]
