@@ -227,3 +227,9 @@ def test_a_two_way_tie_is_a_tie_and_a_suite_without_baseline_leaves_the_next_one
     assert bullets[0].startswith("- `a`: **ges** and **pc** tie, AUROC 0.800") and bullets[0].endswith(
         "no trivial baseline ran here.")
     assert bullets[1].startswith("- `b`: **pc** wins") and "best trivial baseline varsort 0.600" in bullets[1]
+
+
+def test_only_trivial_baselines_make_no_claim_about_other_methods():
+    recs = [record(m, f"d{i}", auroc=a) for i in range(3) for m, a in (("varsort", 0.7), ("abs-corr", 0.6))]
+    bullet = next(line for line in verdict(leaderboard(_jobs(recs))) if line.startswith("- `s`"))
+    assert bullet == "- `s`: the trivial baseline **varsort** wins, AUROC 0.700 [0.70, 0.70] over 3 datasets."
