@@ -147,3 +147,9 @@ def test_rank_test_ties_within_rounding_share_a_rank():
     ranks, _, nemenyi = rank_test(m)
     assert ranks.to_dict() == {"a": pytest.approx(1.3), "b": pytest.approx(1.7), "c": 3.0}
     assert list(nemenyi.index) == ["a", "b", "c"] and nemenyi.loc["a", "b"] == nemenyi.loc["b", "a"]
+
+
+def test_a_group_too_small_for_a_rank_test_does_not_hide_the_next():
+    small, big = _jobs(4).assign(suite="a"), _jobs(5).assign(suite="b")
+    jobs = pd.concat([small, big], ignore_index=True)
+    assert [(s, t, m.shape) for s, t, m in rank_matrices(jobs, leaderboard(jobs))] == [("b", "all", (5, 3))]
