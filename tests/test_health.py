@@ -44,3 +44,11 @@ def test_empty_output_needs_a_true_edge():
     one[0, 1] = 1
     assert collapse_flags(one, np.zeros((3, 3)), 0)["empty_output"]
     assert not collapse_flags(np.zeros((3, 3), dtype=int), np.zeros((3, 3)), 0)["empty_output"]
+
+
+def test_no_interval_without_both_an_edge_and_a_non_edge():
+    S = np.random.default_rng(2).random((3, 3))
+    for T in (np.zeros((3, 3), dtype=int), 1 - np.eye(3, dtype=int)):
+        lo, hi = auroc_interval(T, S)
+        assert np.isnan(lo) and np.isnan(hi)
+        assert not collapse_flags(T, S, 1)["chance_auroc"]
