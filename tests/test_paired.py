@@ -153,3 +153,15 @@ def test_a_group_too_small_for_a_rank_test_does_not_hide_the_next():
     small, big = _jobs(4).assign(suite="a"), _jobs(5).assign(suite="b")
     jobs = pd.concat([small, big], ignore_index=True)
     assert [(s, t, m.shape) for s, t, m in rank_matrices(jobs, leaderboard(jobs))] == [("b", "all", (5, 3))]
+
+
+def test_paired_rows_say_who_is_learned_and_read_shd_lower_is_better():
+    recs = []
+    for i in range(3):
+        recs += [record("tabscm", f"d{i}", learned=True, auroc=0.8, shd=2.0 + i),
+                 record("abs-corr", f"d{i}", auroc=0.7, shd=4.0)]
+    jobs = jobs_table(recs)
+    p = paired_table(jobs, leaderboard(jobs)).set_index(["method", "metric"])
+    assert p["learned"].xs("auroc", level="metric").to_dict() == {"tabscm": True, "abs-corr": False}
+    shd = p.loc[("tabscm", "shd")]
+    assert (shd["wins"], shd["ties"], shd["losses"], shd["mean_diff"]) == (2, 1, 0, -1.0)  # fewer errors win
