@@ -30,15 +30,22 @@ def test_interval_with_ties_and_perfect_scores():
     assert lo == hi == 0.5
 
 
-@pytest.mark.parametrize("ties", [False, True])
-def test_interval_equals_scikit_learn_on_each_resample(ties):
+@pytest.mark.parametrize("case", ["plain", "ties", "one edge", "two non-edges"])
+def test_interval_equals_scikit_learn_on_each_resample(case):
     """The vectorised bootstrap is the plain one: the same resamples of pairs (in score order),
-    each scored by scikit-learn, give the same percentile interval."""
+    each scored by scikit-learn, give the same percentile interval; a resample with one positive or one
+    negative pair is scored, one with none is dropped."""
     from bench.diagnostics import BOOTSTRAP, CI
 
     T, S = _case(3, d=9)
-    if ties:
+    if case == "ties":
         S = np.round(S, 0)  # a handful of tied score levels, positives among them
+    elif case == "one edge":  # 1 positive in 12 pairs: many resamples hold exactly one, or none
+        T, S = np.zeros((4, 4), int), np.random.default_rng(4).random((4, 4))
+        T[0, 1] = 1
+    elif case == "two non-edges":  # 2 negatives in 20 pairs: many resamples hold exactly one
+        T, S = 1 - np.eye(5, dtype=int), np.random.default_rng(0).random((5, 5))
+        T[2, 3] = T[3, 4] = 0
     off = ~np.eye(len(T), dtype=bool)
     y, s = T[off] != 0, S[off]
     order = np.argsort(s, kind="stable")
