@@ -1,7 +1,8 @@
 """`make mutation`'s summary: the share of mutants killed per module, from `mutmut results --all true`.
 
 Run after `mutmut run`; prints a Markdown table (the date, mutmut's version, one row per module) and
-exits 1 when a module is below the target share."""
+exits 1 when a module is below the target share or has mutants not checked. The share is over the
+checked mutants (killed + survived): a run cut short says how many it left ("not checked")."""
 import re
 import subprocess
 import sys
@@ -22,19 +23,23 @@ def main() -> int:
         if m:
             counts[m.group(1)][m.group(2).strip()] += 1
     print(f"mutmut {version('mutmut')}, {date.today().isoformat()}\n")
-    print("| module | mutants | killed | of which timeouts | survived | other | killed share |\n"
-          "|---|---|---|---|---|---|---|")
-    below = []
+    print("| module | mutants | checked | killed | of which timeouts | survived | not checked "
+          "| killed share of checked |\n|---|---|---|---|---|---|---|---|")
+    below, partial = [], []
     for module, c in sorted(counts.items()):
         total = sum(c.values())
         killed = c["killed"] + c["timeout"]  # a mutant that makes the tests hang is caught too
-        other = total - killed - c["survived"]
-        share = killed / total if total else float("nan")
-        below += [module] if share < TARGET else []
-        print(f"| {module} | {total} | {killed} | {c['timeout']} | {c['survived']} | {other} | {share:.0%} |")
+        checked = killed + c["survived"]
+        share = killed / checked if checked else float("nan")
+        below += [module] if not share >= TARGET else []
+        partial += [module] if checked < total else []
+        print(f"| {module} | {total} | {checked} | {killed} | {c['timeout']} | {c['survived']} | {total - checked} "
+              f"| {f'{share:.0%}' if checked else '–'} |")
     if below:
         print(f"\nbelow {TARGET:.0%}: {', '.join(below)}")
-    return 1 if below or not counts else 0
+    if partial:
+        print(f"\nnot every mutant checked: {', '.join(partial)}")
+    return 1 if below or partial or not counts else 0
 
 
 if __name__ == "__main__":
