@@ -143,7 +143,8 @@ def test_rank_test_needs_exactly_five_datasets_and_three_methods_with_values():
 
 
 def test_rank_test_ties_within_rounding_share_a_rank():
-    m = pd.DataFrame({"a": [0.5, 0.7, 0.6, 0.8, 0.9], "b": [0.5 + 1e-12, 0.6, 0.7, 0.7, 0.8], "c": [0.1] * 5})
+    """Differences below TIE = 1e-9 are float rounding: a tie, each method half a rank either way."""
+    m = pd.DataFrame({"a": [0.5, 0.7, 0.6, 0.8, 0.9], "b": [0.5 + 3e-10, 0.6, 0.7, 0.7, 0.8], "c": [0.1] * 5})
     ranks, _, nemenyi = rank_test(m)
     assert ranks.to_dict() == {"a": pytest.approx(1.3), "b": pytest.approx(1.7), "c": 3.0}
     assert list(nemenyi.index) == ["a", "b", "c"] and nemenyi.loc["a", "b"] == nemenyi.loc["b", "a"]
