@@ -1,7 +1,7 @@
 """`make mutation`'s summary: the share of mutants killed per module, from `mutmut results --all true`.
 
-Run after `mutmut run`; prints a Markdown table (the date, mutmut's version, one row per module) and
-exits 1 when a module is below the target share or has mutants not checked. The share is over the
+Run after `mutmut run` (or give it a file holding that command's output, saved from an earlier run);
+prints a Markdown table (the date, mutmut's version, one row per module) and exits 1 when a module is below the target share or has mutants not checked. The share is over the
 checked mutants (killed + survived): a run cut short says how many it left ("not checked")."""
 import re
 import subprocess
@@ -15,8 +15,11 @@ LINE = re.compile(r"^\s*([\w.]+?)\.x[_\u01c1]\S*?__mutmut_\d+: (.+)$")  # x_func
 
 
 def main() -> int:
-    out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], capture_output=True,
-                         text=True, check=True).stdout
+    if len(sys.argv) > 1:
+        out = open(sys.argv[1], encoding="utf-8").read()
+    else:
+        out = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], capture_output=True,
+                             text=True, check=True).stdout
     counts = defaultdict(Counter)
     for line in out.splitlines():
         m = LINE.match(line)
