@@ -1,8 +1,9 @@
 """`make mutation`'s summary: the share of mutants killed per module, from `mutmut results --all true`.
 
 Run after `mutmut run` (or give it a file holding that command's output, saved from an earlier run);
-prints a Markdown table (the date, mutmut's version, one row per module) and exits 1 when a module is below the target share or has mutants not checked. The share is over the
-checked mutants (killed + survived): a run cut short says how many it left ("not checked")."""
+prints a Markdown table (the date, mutmut's version, one row per module) and exits 1 when a module is
+below the target share or has mutants not checked. The share is over the checked mutants (killed +
+survived): a run cut short says how many it left ("not checked")."""
 import re
 import subprocess
 import sys
