@@ -292,3 +292,11 @@ def test_a_complete_truth_has_no_auroc_and_a_complete_skeleton_no_skeleton_auroc
     tri = np.triu(np.ones((3, 3), int), 1)  # a complete DAG: every unordered pair adjacent
     m = evaluate(tri, pred(tri))
     assert m["auroc"] == 1.0 and np.isnan(m["skeleton_auroc"])
+
+
+def test_skeleton_scores_count_the_adjacencies_both_share():
+    # truth 0 - 1 - 2, guess 0 - 1 and 0 - 2: one shared adjacency of two on each side
+    m = evaluate(CHAIN, pred([[0, 1, 1], [0, 0, 0], [0, 0, 0]]))
+    assert (m["skeleton_precision"], m["skeleton_recall"], m["skeleton_f1"]) == (0.5, 0.5, 0.5)
+    m = evaluate(CHAIN, pred([[0, 1, 1], [0, 0, 1], [0, 0, 0]]))  # every pair adjacent
+    assert (m["skeleton_precision"], m["skeleton_recall"]) == (pytest.approx(2 / 3), 1.0)
