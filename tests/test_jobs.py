@@ -178,8 +178,9 @@ def test_a_methods_code_is_its_scripts_or_its_own_packages(tmp_path, monkeypatch
     script = tmp_path / "my_method.py"
     script.write_text("x = 1\n")
     monkeypatch.setitem(sys.modules, "__main__", types.SimpleNamespace(__file__=str(script)))
-    cls = type("Mine", (), {"__module__": "__main__"})
-    assert method_code(cls) == hashlib.sha256(b"x = 1\n").hexdigest()[:16]
+    for main in ("__main__", "__mp_main__"):  # a script, or a script's module in a spawned worker
+        cls = type("Mine", (), {"__module__": main})
+        assert method_code(cls) == hashlib.sha256(b"x = 1\n").hexdigest()[:16]
     assert method_code(type("Gone", (), {"__module__": "no_such_module_for_a_test"})) == "unknown"
     # a plugin package outside the project: its own sibling modules are its code
     (tmp_path / "plug").mkdir()
@@ -194,6 +195,15 @@ def test_a_methods_code_is_its_scripts_or_its_own_packages(tmp_path, monkeypatch
     (tmp_path / "plug" / "helper.py").write_text("k = 2\n")
     code_digest.cache_clear()
     assert method_code(plug) != before
+    # a class defined in a package's __init__.py: the package is its module
+    (tmp_path / "plug2").mkdir()
+    (tmp_path / "plug2" / "__init__.py").write_text("from .helper import k\n")
+    (tmp_path / "plug2" / "helper.py").write_text("k = 1\n")
+    init = type("Init", (), {"__module__": importlib.import_module("plug2").__name__})
+    before = method_code(init)
+    (tmp_path / "plug2" / "helper.py").write_text("k = 2\n")
+    code_digest.cache_clear()
+    assert method_code(init) != before
 
 
 def test_git_commit_is_head_dirty_outside_results_and_none_outside_git(tmp_path, monkeypatch):
@@ -219,3 +229,13 @@ def test_git_commit_is_head_dirty_outside_results_and_none_outside_git(tmp_path,
         assert jobs.git_commit() == head + "-dirty"
     finally:
         jobs.git_commit.cache_clear()
+
+
+def test_a_jobs_key_is_stable_across_versions():
+    """Stored results are found by key: the same inputs must give the same key in every version of the
+    harness, or every stored job silently reruns. (Inputs fixed here; the code digests are given.)"""
+    from bench.jobs import Job
+    from datasets.base import Dataset
+    ds = Dataset("k", np.arange(6.0).reshape(3, 2), np.array([[0, 1], [0, 0]]))
+    job = Job("m", {"a": 1}, ds, "s", 2, 1.0, code={"method": "x", "files": "y", "scoring": "z"})
+    assert job.key == "5e23b90df1a401d09214", job.key
