@@ -239,3 +239,13 @@ def test_a_jobs_key_is_stable_across_versions():
     ds = Dataset("k", np.arange(6.0).reshape(3, 2), np.array([[0, 1], [0, 0]]))
     job = Job("m", {"a": 1}, ds, "s", 2, 1.0, code={"method": "x", "files": "y", "scoring": "z"})
     assert job.key == "5e23b90df1a401d09214", job.key
+
+
+def test_a_job_records_its_code_and_whether_the_method_is_learned(quick):
+    from bench.jobs import SCORING_MODULES, method_code
+    from methods import get_method, method_class
+    (job,) = build_jobs(["tabscm"], quick[:1], 1)
+    assert job.learned is True and build_jobs(["pc"], quick[:1], 1)[0].learned is False
+    assert job.code == {"method": method_code(method_class("tabscm")), "files": get_method("tabscm").fingerprint(),
+                        "scoring": code_digest(*SCORING_MODULES)}
+    assert label("m", {"a": None}, {}) == "m(a=None)"  # a parameter without a known default is shown
