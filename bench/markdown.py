@@ -32,7 +32,8 @@ def wtl_text(r) -> str:
 
 def paired_text(r) -> str:
     """One paired row (``bench.paired``) as a sentence: record, mean difference with its interval, Wilcoxon p."""
-    return (f"**{r['method']}** vs {r['reference']} on {int(r['datasets'])} datasets: {wtl_text(r)}; mean "
+    n = int(r["datasets"])
+    return (f"**{r['method']}** vs {r['reference']} on {n} dataset{'s' * (n != 1)}: {wtl_text(r)}; mean "
             f"{r['metric'].upper() if r['metric'] in ('auroc', 'auprc', 'f1', 'shd') else r['metric']} difference "
             f"{ci_text(r['mean_diff'], r['ci_low'], r['ci_high'], signed=True)}, Wilcoxon p "
             + ("" if (p := p_text(r["p_wilcoxon"])).startswith("<") else "= ") + p)

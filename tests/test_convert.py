@@ -181,3 +181,22 @@ def test_causallearn_edge_counts_read_both_orientations():
     assert causallearn_edge_counts(G) == {"directed": 2, "undirected": 1, "bidirected": 0}
     A = from_causallearn(G)
     assert A[3, 0] == 1 and A[0, 3] == 0 and A[1, 2] == 1 and A[2, 1] == 0
+
+
+def test_causallearn_edge_counts_match_a_count_by_pair_on_random_graphs():
+    """Each unordered pair read once, by its two endpoint marks: {-1, 1} directed (either way), -1 -1 undirected,
+    1 1 bidirected; counts that differ by kind, so that no kind can pass for another."""
+    rng = np.random.default_rng(3)
+    marks = [(0, 0), (-1, 1), (1, -1), (-1, -1), (1, 1)]
+    for _ in range(20):
+        d = int(rng.integers(3, 9))
+        G = np.zeros((d, d), int)
+        want = {"directed": 0, "undirected": 0, "bidirected": 0}
+        for i in range(d):
+            for j in range(i + 1, d):
+                a, b = marks[rng.choice(len(marks), p=[0.3, 0.3, 0.1, 0.2, 0.1])]
+                G[i, j], G[j, i] = a, b
+                kind = {(-1, 1): "directed", (1, -1): "directed", (-1, -1): "undirected", (1, 1): "bidirected"}
+                if (a, b) in kind:
+                    want[kind[(a, b)]] += 1
+        assert causallearn_edge_counts(G) == want

@@ -30,15 +30,22 @@ def test_interval_with_ties_and_perfect_scores():
     assert lo == hi == 0.5
 
 
-@pytest.mark.parametrize("ties", [False, True])
-def test_interval_equals_scikit_learn_on_each_resample(ties):
+@pytest.mark.parametrize("case", ["plain", "ties", "one edge", "two non-edges"])
+def test_interval_equals_scikit_learn_on_each_resample(case):
     """The vectorised bootstrap is the plain one: the same resamples of pairs (in score order),
-    each scored by scikit-learn, give the same percentile interval."""
+    each scored by scikit-learn, give the same percentile interval; a resample with one positive or one
+    negative pair is scored, one with none is dropped."""
     from bench.diagnostics import BOOTSTRAP, CI
 
     T, S = _case(3, d=9)
-    if ties:
+    if case == "ties":
         S = np.round(S, 0)  # a handful of tied score levels, positives among them
+    elif case == "one edge":  # 1 positive in 12 pairs: many resamples hold exactly one, or none
+        T, S = np.zeros((4, 4), int), np.random.default_rng(4).random((4, 4))
+        T[0, 1] = 1
+    elif case == "two non-edges":  # 2 negatives in 20 pairs: many resamples hold exactly one
+        T, S = 1 - np.eye(5, dtype=int), np.random.default_rng(0).random((5, 5))
+        T[2, 3] = T[3, 4] = 0
     off = ~np.eye(len(T), dtype=bool)
     y, s = T[off] != 0, S[off]
     order = np.argsort(s, kind="stable")
@@ -76,3 +83,20 @@ def test_a_directed_cycle_is_a_flag_not_a_failure():
     assert job_flags(T, cyclic, evaluate(T, cyclic))["cyclic_output"] is True
     assert job_flags(T, acyclic, evaluate(T, acyclic))["cyclic_output"] is False
     assert "cyclic_output" not in failure_flags("invalid", "graph has a directed cycle")
+
+
+def test_a_failed_job_is_flagged_by_its_status_only():
+    for status in ("timeout", "error", "invalid"):
+        assert failure_flags(status, "why") == {k: k == status for k in ("timeout", "error", "invalid")}
+    assert failure_flags("ok", None) == {"timeout": False, "error": False, "invalid": False}
+
+
+def test_no_better_than_empty_needs_a_true_edge():
+    """SHD >= the number of true edges: what the empty graph scores; a truth without edges flags nobody."""
+    one = np.array([[0, 1], [0, 0]])
+    miss = Prediction.from_graph(one.T)  # the one edge reversed: SHD 1 = n_true
+    assert job_flags(one, miss, evaluate(one, miss))["no_better_than_empty"] is True
+    hit = Prediction.from_graph(one)
+    assert job_flags(one, hit, evaluate(one, hit))["no_better_than_empty"] is False
+    none = np.zeros((2, 2), int)
+    assert job_flags(none, miss, evaluate(none, miss))["no_better_than_empty"] is False  # SHD 1 >= 0 edges

@@ -152,3 +152,84 @@ def test_interval_is_the_95_percent_bootstrap_of_the_mean():
     assert m == pytest.approx(v.mean()) and lo < m < hi
     assert 0.88 < (hi - lo) / (2 * half) < 1.12, ((hi - lo) / (2 * half))
     assert abs((lo + hi) / 2 - m) < 0.25 * half
+
+
+def test_the_verdict_in_full_on_a_run_with_tiers_a_missing_job_and_tuebingen():
+    """The report's opening lines word for word: the alarm, each tier's winner over its shared datasets, the
+    methods not above the baseline (learned first), the paired record, and the Tübingen note."""
+    from bench.paired import paired_table
+    recs = []
+    for i in range(4):
+        tier = "small" if i < 2 else "large"
+        recs += [record("tabscm", f"d{i}", learned=True, tier=tier, auroc=[0.9, 0.8, 0.6, 0.55][i]),
+                 record("partial-corr", f"d{i}", tier=tier, auroc=0.7),
+                 record("ges", f"d{i}", tier=tier, auroc=[0.75, 0.72, 0.5, 0.5][i])]
+        if i != 0:  # pc has no record on d0
+            recs.append(record("pc", f"d{i}", tier=tier, auroc=0.65))
+    recs += [record(m, f"p{i}", suite="tuebingen", auroc=a + 0.1 * i) for i in range(3)
+             for m, a in (("igci", 0.5), ("abs-corr", 0.35))]
+    jobs = _jobs(recs)
+    lb = leaderboard(jobs)
+    head = "Per suite and tier (mean AUROC over datasets, a stochastic method's seeds averaged first; 95% bootstrap " \
+           "interval over datasets, none from fewer than 3):"
+    assert verdict(lb, paired_table(jobs, lb)) == [
+        "**A learned method does not beat the best trivial baseline (|corr|, partial correlation, sorting by variance "
+        "or R²):**", "",
+        "- **tabscm** (learned) does not beat the best trivial baseline on `s`: AUROC 0.650 [0.55, 0.80] vs "
+        "partial-corr 0.700; on `s` tier large: AUROC 0.575 [–] vs partial-corr 0.700.", "", head, "",
+        "- `s`: the trivial baseline **partial-corr** wins, AUROC 0.700 [0.70, 0.70] over 3 datasets (of 4: only "
+        "those every method here has a record on). Not above it: **tabscm** (learned) 0.650, pc 0.650, ges 0.573. "
+        "**tabscm** vs partial-corr on 3 datasets: 1 win, 0 ties, 2 losses; mean AUROC difference -0.050 "
+        "[-0.15, 0.10], Wilcoxon p = 0.75.",
+        "- `s` tier large: the trivial baseline **partial-corr** wins, AUROC 0.700 [–] over 2 datasets. Not above it: "
+        "**tabscm** (learned) 0.575, pc 0.650, ges 0.500. **tabscm** vs partial-corr on 2 datasets: 0 wins, 0 ties, "
+        "2 losses; mean AUROC difference -0.125 [–], Wilcoxon p = 0.5.",
+        "- `s` tier small: **tabscm** wins, AUROC 0.800 [–] over 1 dataset (of 2: only those every method here has a "
+        "record on); best trivial baseline partial-corr 0.700. Not above it: pc 0.650. **tabscm** vs partial-corr on "
+        "1 dataset: 1 win, 0 ties, 0 losses; mean AUROC difference +0.100 [–], Wilcoxon p = 1.",
+        "- `tuebingen`: **igci** wins, AUROC 0.600 [0.50, 0.70] over 3 datasets; best trivial baseline abs-corr "
+        "0.450. Every other method beats it. (d = 2 pairs: read the orientation accuracy in the Tübingen section.)"]
+    assert verdict(lb) == verdict(lb, paired_table(jobs, lb)[:0])  # without paired rows: no record sentences
+    assert "vs partial-corr on" not in "\n".join(verdict(lb))
+    assert verdict(leaderboard(_jobs([record("pc", f"d{i}", auroc=0.7) for i in range(2)]))) == [
+        "No learned method in this run.", "", head, "", "- `s`: **pc** wins, AUROC 0.700 [–] over 2 datasets; "
+        "no trivial baseline ran here."]
+    assert verdict(leaderboard(_jobs([record("pc", f"d{i}", auroc=np.nan) for i in range(2)]))) == [
+        "No method has an AUROC in this run (no truth to score against)."]
+
+
+def test_a_row_counts_jobs_datasets_successes_and_missing_sid():
+    recs = [record("pc", "d0", seed=0), record("pc", "d0", seed=1, status="failed", sid=np.nan),
+            record("pc", "d1", learned=False, sid=np.nan), record("tabscm", "d0", learned=True)]
+    rows = leaderboard(_jobs(recs)).set_index("method")
+    assert list(rows.columns[:10]) == ["suite", "tier", "rank", "method_name", "learned", "jobs", "n_datasets",
+                                       "ranked_datasets", "success_rate", "sid_missing"]
+    assert rows.loc["pc", ["jobs", "n_datasets", "ranked_datasets", "sid_missing"]].tolist() == [3, 2, 1, 2]
+    assert rows.loc["pc", "success_rate"] == pytest.approx(2 / 3) and rows.loc["tabscm", "success_rate"] == 1.0
+    assert not rows.loc["pc", "learned"] and rows.loc["tabscm", "learned"]
+    assert (rows["tier"] == "all").all()  # no tiers: one row per method
+
+
+def test_a_suites_only_tier_is_not_a_second_group_but_two_tiers_are():
+    from bench.leaderboard import groups
+    one = leaderboard(_jobs([record("pc", f"d{i}", tier="x") for i in range(3)]))
+    assert sorted(one["tier"]) == ["all", "x"] and [t for _, t, _ in groups(one)] == ["all"]
+    part = leaderboard(_jobs([record("pc", f"d{i}", tier="x" if i else None) for i in range(3)]))
+    assert [t for _, t, _ in groups(part)] == ["all", "x"]  # the tier holds part of the suite only
+    two = leaderboard(_jobs([record("pc", f"d{i}", tier="xy"[i % 2]) for i in range(3)]))
+    assert [(s, t) for s, t, _ in groups(two)] == [("s", "all"), ("s", "x"), ("s", "y")]
+
+
+def test_a_two_way_tie_is_a_tie_and_a_suite_without_baseline_leaves_the_next_one_its_bullet():
+    recs = [record(m, f"d{i}", suite="a", auroc=0.8) for i in range(3) for m in ("ges", "pc")]
+    recs += [record(m, f"d{i}", suite="b", auroc=a) for i in range(3) for m, a in (("pc", 0.8), ("varsort", 0.6))]
+    bullets = [line for line in verdict(leaderboard(_jobs(recs))) if line.startswith("- `")]
+    assert bullets[0].startswith("- `a`: **ges** and **pc** tie, AUROC 0.800") and bullets[0].endswith(
+        "no trivial baseline ran here.")
+    assert bullets[1].startswith("- `b`: **pc** wins") and "best trivial baseline varsort 0.600" in bullets[1]
+
+
+def test_only_trivial_baselines_make_no_claim_about_other_methods():
+    recs = [record(m, f"d{i}", auroc=a) for i in range(3) for m, a in (("varsort", 0.7), ("abs-corr", 0.6))]
+    bullet = next(line for line in verdict(leaderboard(_jobs(recs))) if line.startswith("- `s`"))
+    assert bullet == "- `s`: the trivial baseline **varsort** wins, AUROC 0.700 [0.70, 0.70] over 3 datasets."

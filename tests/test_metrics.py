@@ -263,3 +263,57 @@ def test_scoring_loads_neither_pgmpy_nor_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "[]"]
+
+
+# --- edges of the conventions (survivors of `make mutation`) ---------------------------------------------
+
+def test_the_memoised_essential_graph_is_read_only():
+    """Every method of a dataset is scored against one cached essential graph: a caller must not be able to edit it."""
+    from bench.metrics import essential_graph
+    E = essential_graph(CHAIN)
+    assert E is essential_graph(CHAIN.copy()) and E.dtype == np.int8
+    with pytest.raises(ValueError, match="read-only"):
+        E[0, 2] = 1
+
+
+def test_a_gadjid_panic_is_nan_and_an_interrupt_still_stops(monkeypatch):
+    import gadjid
+
+    class PanicException(BaseException):  # what pyo3 raises on a Rust panic
+        pass
+
+    def panic(*args, **kw):
+        raise PanicException("boom")
+
+    monkeypatch.setattr(gadjid, "sid", panic)
+    m = evaluate(CHAIN, pred(CHAIN))
+    assert np.isnan(m["sid"]) and m["shd"] == 0 and m["shd_cpdag"] == 0
+
+    def interrupt(*args, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(gadjid, "shd", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        evaluate(CHAIN, pred(CHAIN))
+
+
+def test_shd_counts_pairs_not_the_diagonal():
+    assert pairwise_shd(np.eye(3, dtype=int), np.zeros((3, 3), int)) == 0
+    assert pairwise_shd(CHAIN, CHAIN.T) == 2 and pairwise_shd(CHAIN, np.zeros((3, 3), int)) == 2
+
+
+def test_a_complete_truth_has_no_auroc_and_a_complete_skeleton_no_skeleton_auroc():
+    full = 1 - np.eye(3, dtype=int)  # every ordered pair an edge: no negative to rank against
+    m = evaluate(full, pred(CHAIN))
+    assert np.isnan(m["auroc"]) and np.isnan(m["skeleton_auroc"]) and m["auprc"] == 1.0
+    tri = np.triu(np.ones((3, 3), int), 1)  # a complete DAG: every unordered pair adjacent
+    m = evaluate(tri, pred(tri))
+    assert m["auroc"] == 1.0 and np.isnan(m["skeleton_auroc"])
+
+
+def test_skeleton_scores_count_the_adjacencies_both_share():
+    # truth 0 - 1 - 2, guess 0 - 1 and 0 - 2: one shared adjacency of two on each side
+    m = evaluate(CHAIN, pred([[0, 1, 1], [0, 0, 0], [0, 0, 0]]))
+    assert (m["skeleton_precision"], m["skeleton_recall"], m["skeleton_f1"]) == (0.5, 0.5, 0.5)
+    m = evaluate(CHAIN, pred([[0, 1, 1], [0, 0, 1], [0, 0, 0]]))  # every pair adjacent
+    assert (m["skeleton_precision"], m["skeleton_recall"]) == (pytest.approx(2 / 3), 1.0)
