@@ -220,6 +220,7 @@ def test_tiny_training_run_logs_and_resumes(tmp_path):
     assert [r["step"] for r in rows] == ["0", "2", "3"]
     _, _, meta = load_checkpoint(tmp_path / "tabscm.pt")
     assert meta["step"] == 3 and meta["data_seeds"]["train_first"] >= 10**9
+    assert meta["datasets_seen"] == 6 and [r["datasets_seen"] for r in rows] == ["0", "4", "6"]  # batch 2, resumed
     # the second stage: a linear-Gaussian gate on the frozen model
     last = train_gate(cfg, tmp_path / "tabscm.pt", tmp_path / "gated", time_limit_min=5, val_every=2, steps=2)
     assert 0 <= last["val_gate_accuracy"] <= 1

@@ -452,7 +452,7 @@ def train(cfg: dict, out: Path, steps: int | None = None, resume: bool = False,
     resume_path = out / f"{name}.resume.pt"
     step, elapsed, hists, log_rows = 0, 0.0, [], []
     campaign = bool(tc.get("campaign", False))
-    warm, runs = None, []
+    warm, runs, seen = None, [], 0  # seen: datasets trained on (fewer than batch per step where batch_pairs cuts it)
     if resume and resume_path.exists():
         ck = torch.load(resume_path, map_location=device, weights_only=True)
         model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck["state_dict"].items()})
@@ -464,6 +464,7 @@ def train(cfg: dict, out: Path, steps: int | None = None, resume: bool = False,
             with open(log_path) as f:
                 log_rows = [r for r in csv.DictReader(f) if int(r["step"]) <= step]
         warm, runs = ck["meta"].get("init_from"), list(ck["meta"].get("runs", []))
+        seen = int(ck["meta"].get("datasets_seen", step * oc.get("accum", 1) * oc["batch"]))  # runs before it was kept
         print(f"resumed {name} at step {step} ({elapsed:.0f} s trained)", flush=True)
     elif tc.get("init_from"):
         warm = {"checkpoint": tc["init_from"], "sha256": init_from(model, tc["init_from"])}
@@ -495,7 +496,7 @@ def train(cfg: dict, out: Path, steps: int | None = None, resume: bool = False,
                 "data_seeds": {"train_first": TRAIN_BASE,
                                "train_next": TRAIN_BASE + step * accum * B,
                                "val": [VAL_BASE, VAL_BASE + tc["val_size"] - 1], "test_block": TEST_BASE},
-                "torch": str(torch.__version__), "finished": final, "init_from": warm,
+                "torch": str(torch.__version__), "finished": final, "init_from": warm, "datasets_seen": seen,
                 "runs": runs + ([{"first_step": run_first, "last_step": step,
                                   "wall_s": round(time.time() - run_t0, 1)}] if campaign else [])}
 
@@ -503,7 +504,7 @@ def train(cfg: dict, out: Path, steps: int | None = None, resume: bool = False,
         vm, hist = evaluate_val(model, val, cfg, device)
         hists.append((step, hist.tolist()))
         hist_path.write_text(json.dumps(hists))
-        row = {"step": step, "datasets_seen": step * accum * B, "wall_s": round(time.time() - t0, 1),
+        row = {"step": step, "datasets_seen": seen, "wall_s": round(time.time() - t0, 1),
                "lr": lr, "loss": loss_v, "grad_norm": gnorm, **{k: vm.get(k) for k in LOG_FIELDS if k in vm}}
         log_rows.append(row)
         with open(log_path, "a", newline="") as f:
@@ -534,6 +535,7 @@ def train(cfg: dict, out: Path, steps: int | None = None, resume: bool = False,
         tot = 0.0
         for micro in range(accum):
             X, M, A = (t.to(device) for t in make_batch(step, micro, cfg))
+            seen += int(X.shape[0])
             rng = np.random.default_rng([TRAIN_BASE, step, micro, 1])
             with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp):
                 logits, aux = forward(model, X, M, cfg, rng)
