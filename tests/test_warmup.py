@@ -2,6 +2,7 @@
 them and stays single-threaded, and jobs inherit one thread per pool."""
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,7 +38,8 @@ def test_broken_methods_are_left_cold_and_the_server_survives():
                          f"{B}ChildHoldsMemory"}
     assert cold[f"{B}ChildHoldsMemory"].startswith("killed: its processes held")  # the job caps: 1 GB here
     assert cold["tests.no_such_module:Method"].startswith("not found")
-    assert cold[f"{B}Hang"] == "killed after 2.0 s: over its 2 s budget"  # its own, shorter than the default
+    # its own budget, shorter than the default; the kill lands within a poll or two of it on a loaded machine
+    assert re.fullmatch(r"killed after 2\.[0-4] s: over its 2 s budget", cold[f"{B}Hang"]), cold[f"{B}Hang"]
     assert cold[f"{B}Segfault"].startswith("died")
     assert cold[f"{B}Crash"] == "raised"
     assert cold[f"{B}LeaksThread"] == "left threads running"
