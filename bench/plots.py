@@ -211,8 +211,8 @@ def _xy_panels(jobs: pd.DataFrame, y: str, path: Path, title: str, ylabel: str, 
         ax.set_title(f"{name} ({g['dataset'].nunique()} datasets)", fontsize=9)
         ax.set_ylabel(ylabel, fontsize=8)
     _shared_legend(fig, axes[:len(parts)], styles)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    fig.tight_layout()  # then the title above the panels (before it, a grid of many rows has it overlap the first)
+    fig.suptitle(title, fontsize=10, y=1.0, va="bottom")
     return _save(fig, path)
 
 
