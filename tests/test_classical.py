@@ -209,6 +209,7 @@ def test_fit_prints_nothing_and_leaves_logging_alone(name, capfd):
     assert set(pred.info["suppressed"]) >= {"stdout_chars", "stderr_chars", "log_records", "n_warnings"}
 
 
+@pytest.mark.slow
 def test_importing_gcastle_leaves_root_logger_alone():
     """In a fresh interpreter: gcastle's import-time basicConfig(level=INFO) is undone."""
     code = ("import logging; from methods._quiet import import_quietly; "
@@ -244,6 +245,7 @@ def test_pc_kci_orients_a_nonlinear_collider():
     np.testing.assert_array_equal(pred.graph, [[0, 0, 1], [0, 0, 1], [0, 0, 0]])
 
 
+@pytest.mark.slow
 def test_importing_gcastle_keeps_torch_default_dtype():
     """gcastle's NOTEARS module sets torch's default dtype to float64 at import; a job process
     that preloads gcastle must not hand that to the next method (the TabSCM model)."""

@@ -138,6 +138,7 @@ def test_every_subcommand_argument_has_help():
                 assert action.help, f"bench {name}: {action.dest} has no help"
 
 
+@pytest.mark.slow
 def test_yaml_run_file(tmp_path):
     cfg = tmp_path / "run.yaml"
     cfg.write_text(f"suite: quick\nmethods: [empty, abs-corr]\nseeds: 1\nforce: false\nout: {tmp_path / 'out'}\n")

@@ -102,6 +102,7 @@ def test_a_job_process_prints_nothing_on_the_runs_terminal_before_its_capture():
     assert res.stdout.strip() == "0" and "before its capture" not in res.stderr, res.stderr
 
 
+@pytest.mark.slow
 def test_every_job_runs_in_a_fresh_process_of_its_own(tmp_path):
     """No two jobs share a process, and no job sees another's fit (only the server's warm-up)."""
     import datasets

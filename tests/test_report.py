@@ -11,6 +11,7 @@ B = "tests.broken_methods:"
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_report_flags_a_variance_shortcut(tmp_path):
     # the same graphs raw and z-scored: ordering by variance works only on the raw ones
     assert main(["run", "--suite", "linear-raw,linear-zscore", "--methods",
@@ -23,6 +24,7 @@ def test_report_flags_a_variance_shortcut(tmp_path):
     assert (tmp_path / "plots" / "shortcuts.png").exists()
 
 
+@pytest.mark.slow
 def test_collapsed_model_is_called_out(tmp_path):
     assert main(["run", "--suite", "quick", "--methods", "empty,abs-corr", "--out", str(tmp_path),
                  "--quiet"]) == 0
@@ -33,6 +35,7 @@ def test_collapsed_model_is_called_out(tmp_path):
     assert diag.loc["abs-corr", "empty_output"] == 0
 
 
+@pytest.mark.slow
 def test_user_csv_with_and_without_truth(tmp_path):
     import numpy as np
 
@@ -58,6 +61,7 @@ def test_user_csv_with_and_without_truth(tmp_path):
     assert not df.loc["pc", "no_better_than_trivial"] and np.isnan(df.loc["pc", "auroc"])
 
 
+@pytest.mark.slow
 def test_bad_csv_is_one_line_and_keeps_earlier_results(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", "--suite", "quick", "--methods", "empty", "--out", str(out), "--quiet"]) == 0
@@ -110,6 +114,7 @@ def test_report_has_no_tuebingen_section_without_the_suite(tmp_path):
     assert "Tübingen" not in (tmp_path / "report.md").read_text()
 
 
+@pytest.mark.slow
 def test_superseded_and_stale_records_are_said_first(tmp_path):
     """A newer record of a job from other code is superseded: out of every table, with a line at the top. A job
     whose only record is from other code has no current record: out of the tables, and the report says so."""

@@ -61,6 +61,7 @@ def test_failures_are_results(tmp_path):
         assert (tmp_path / name).exists()
 
 
+@pytest.mark.slow
 def test_job_file_traces_everything(tmp_path):
     assert run(tmp_path, "abs-corr") == 0
     rec = json.loads(next((tmp_path / "jobs").glob("*.json")).read_text())
@@ -71,6 +72,7 @@ def test_job_file_traces_everything(tmp_path):
     assert (tmp_path / "jobs" / f"{rec['key']}.npz").exists()
 
 
+@pytest.mark.slow
 def test_finished_jobs_are_not_rerun(tmp_path):
     assert run(tmp_path, "abs-corr,empty") == 0
     files = {p: p.stat().st_mtime_ns for p in (tmp_path / "jobs").glob("*.json")}
@@ -104,6 +106,7 @@ def test_kill9_then_resume_runs_every_job_exactly_once(tmp_path):
     assert not list((out / "jobs").glob("*.tmp"))
 
 
+@pytest.mark.slow
 def test_report_rebuilds_from_jobs(tmp_path):
     """Every table and the report are a function of jobs/ alone: deleted, they come back byte for byte."""
     assert run(tmp_path, "abs-corr,empty") == 0
@@ -183,6 +186,7 @@ def test_a_failed_result_write_stops_the_run_and_keeps_what_was_written(tmp_path
     assert calls[0] in written and calls[1] not in written and len(written) <= 3
 
 
+@pytest.mark.slow
 def test_stored_metrics_are_those_of_the_stored_prediction(tmp_path):
     """Each job is scored where it ran, from the arrays its process returned: the stored metrics
     agree with scikit-learn and hand counts on the stored arrays (DAG and CPDAG methods), and the

@@ -30,6 +30,7 @@ def warm_in_fresh_process(names: list[str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_broken_methods_are_left_cold_and_the_server_survives():
     r = warm_in_fresh_process([f"{B}Hang", f"{B}Segfault", f"{B}Crash", f"{B}LeaksThread", "abs-corr",
                                "tests.no_such_module:Method", f"{B}ChildHoldsMemory"])
@@ -62,6 +63,7 @@ def test_every_registered_method_warms_up_and_leaves_one_thread():
     assert (r["cold"], r["threads"]) == ({}, 1)
 
 
+@pytest.mark.slow
 def test_jobs_run_on_one_thread_per_pool(tmp_path):
     assert main(["run", "--suite", "quick", "--methods", f"{B}ThreadReport", "--out", str(tmp_path),
                  "--quiet", "--seeds", "1"]) == 0
