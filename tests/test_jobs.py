@@ -114,6 +114,12 @@ def test_identity_is_method_params_dataset_and_seed_whatever_the_code():
     assert identity(r) == identity({**r, "key": "k2", "code": {"m": "b"}, "runtime_s": 3})
     for change in ({"method": "ges"}, {"params": {"alpha": 0.1}}, {"dataset": "e"}, {"seed": 1}):
         assert identity({**r, **change}) != identity(r), change
+    # the same setting whatever the order its parameters were written in, and any value a run file can hold (YAML
+    # reads a date as a date)
+    import datetime
+    two = {**r, "params": {"alpha": 0.05, "depth": 2}}
+    assert identity(two) == identity({**two, "params": {"depth": 2, "alpha": 0.05}})
+    assert identity({**r, "params": {"since": datetime.date(2026, 1, 1)}}) != identity(r)
 
 
 def test_method_specs_parse_to_a_name_and_yaml_values():

@@ -233,3 +233,28 @@ def test_only_trivial_baselines_make_no_claim_about_other_methods():
     recs = [record(m, f"d{i}", auroc=a) for i in range(3) for m, a in (("varsort", 0.7), ("abs-corr", 0.6))]
     bullet = next(line for line in verdict(leaderboard(_jobs(recs))) if line.startswith("- `s`"))
     assert bullet == "- `s`: the trivial baseline **varsort** wins, AUROC 0.700 [0.70, 0.70] over 3 datasets."
+
+
+def test_a_group_without_scores_leaves_the_next_groups_their_bullets():
+    recs = [record("pc", f"d{i}", suite="a", auroc=np.nan) for i in range(3)]  # no truth: nothing to rank
+    recs += [record("pc", f"d{i}", suite="b", auroc=0.8) for i in range(3)]
+    bullets = [line for line in verdict(leaderboard(_jobs(recs))) if line.startswith("- `")]
+    assert [b.split(":")[0] for b in bullets] == ["- `b`"]
+
+
+def test_each_learned_methods_paired_record_is_its_own_sentence():
+    from bench.markdown import paired_text
+    from bench.paired import paired_table
+    recs = []
+    for i in range(4):
+        recs += [record("tabscm", f"d{i}", learned=True, auroc=0.9 - 0.05 * i),
+                 record("avici", f"d{i}", learned=True, auroc=0.6 + 0.05 * i),
+                 record("partial-corr", f"d{i}", auroc=0.7)]
+    jobs = _jobs(recs)
+    lb = leaderboard(jobs)
+    paired = paired_table(jobs, lb)
+    bullet = next(line for line in verdict(lb, paired) if line.startswith("- `s`"))
+    mine = paired[(paired["metric"] == "auroc") & (paired["role"] == "best trivial")
+                  & paired["method"].isin(["tabscm", "avici"])]
+    sentences = [f" {paired_text(r)}." for _, r in mine.iterrows()]
+    assert len(sentences) == 2 and bullet.endswith("".join(sentences))
