@@ -50,12 +50,12 @@ def shared_datasets(jobs: pd.DataFrame) -> list:
 
 def is_trivial(df: pd.DataFrame) -> pd.Series:
     """Rows of a trivial baseline, by registry name: ``abs-corr(edges_per_node=2.0)`` is one too."""
-    names = df["method_name"] if "method_name" in df else df["method"]
-    return names.fillna(df["method"]).isin(TRIVIAL_METHODS)
+    return df["method_name"].fillna(df["method"]).isin(TRIVIAL_METHODS)
 
 
 def _group_rows(jobs: pd.DataFrame, keys: list[str]) -> list[dict]:
-    """Rows per group of ``keys`` (suite, tier) and method; ``ranked_*`` over the group's shared datasets."""
+    """Rows per group of ``keys`` (suite, tier) and method of ``jobs`` (a ``bench.tables.jobs_table``, which has every
+    column read here); ``ranked_*`` over the group's shared datasets."""
     rows = []
     for gkey, grp in jobs.groupby(keys, dropna=False):
         gkey = gkey if isinstance(gkey, tuple) else (gkey,)
@@ -63,16 +63,14 @@ def _group_rows(jobs: pd.DataFrame, keys: list[str]) -> list[dict]:
         for method, g in grp.groupby("method"):
             per = dataset_means(g).droplevel("method")
             row = dict(zip(keys, gkey), method=method)
-            row.update(method_name=g["method_name"].iloc[0] if "method_name" in g else method,
-                       learned=bool(g["learned"].any()) if "learned" in g else False, jobs=len(g),
+            row.update(method_name=g["method_name"].iloc[0], learned=bool(g["learned"].any()), jobs=len(g),
                        n_datasets=len(per), success_rate=float((g["status"] == "ok").mean()),
-                       sid_missing=int(g["sid"].isna().sum()) if "sid" in g else len(g))
+                       sid_missing=int(g["sid"].isna().sum()))
             for m in (m for m in METRICS if m in per):
                 row[f"{m}_mean"], row[f"{m}_ci_low"], row[f"{m}_ci_high"] = mean_ci(per[m])
             row.update({c: per[c].astype(float).sum(min_count=1) for c in COUNTS if c in per})
             row["ranked_datasets"] = len(shared)
-            on_shared = per.loc[per.index.isin(shared), RANK_BY] if RANK_BY in per else pd.Series(dtype=float)
-            row.update(zip(RANKED_CI, mean_ci(on_shared)))
+            row.update(zip(RANKED_CI, mean_ci(per.loc[per.index.isin(shared), RANK_BY])))
             rows.append(row)
     return rows
 

@@ -154,6 +154,42 @@ def test_interval_is_the_95_percent_bootstrap_of_the_mean():
     assert abs((lo + hi) / 2 - m) < 0.25 * half
 
 
+def test_interval_ends_are_the_bootstraps_2_5_and_97_5_percentiles(monkeypatch):
+    """Exactly, where the bootstrap distribution is known: the mean of 20 resampled values half 0 and half 1 is
+    Binomial(20, 1/2) / 20, whose 2.5% and 97.5% quantiles are 6/20 and 14/20 (its CDF passes 0.025 between 5 and 6
+    and 0.975 between 13 and 14, each by at least 0.004); with 200,000 resamples the empirical quantiles are those."""
+    from scipy.stats import binom
+
+    import bench.leaderboard as lbm
+    cdf = binom(20, 0.5).cdf
+    assert cdf(5) < 0.025 - 0.004 and cdf(6) > 0.025 + 0.03 and cdf(13) < 0.975 - 0.03 and cdf(14) > 0.975 + 0.004
+    monkeypatch.setattr(lbm, "RESAMPLES", 200_000)
+    assert lbm.mean_ci([0.0] * 10 + [1.0] * 10) == (0.5, 0.30, 0.70)
+
+
+def test_means_closer_than_the_tie_tolerance_share_a_rank():
+    from bench.leaderboard import TIE
+    recs = [record(m, f"d{i}", auroc=a) for i in range(3) for m, a in (("pc", 0.7), ("ges", 0.7 + TIE / 3))]
+    rows = leaderboard(_jobs(recs)).set_index("method")
+    assert rows.loc["ges", "ranked_auroc"] > rows.loc["pc", "ranked_auroc"]  # apart in floating point
+    assert rows["rank"].to_dict() == {"ges": 1, "pc": 1}
+
+
+def test_a_suite_whose_only_tier_is_skipped_leaves_the_next_suites_groups():
+    from bench.leaderboard import groups
+    recs = [record("pc", f"d{i}", suite="a", tier="x") for i in range(3)]
+    recs += [record("pc", f"e{i}", suite="b", tier="xy"[i % 2]) for i in range(3)]
+    assert [(s, t) for s, t, _ in groups(leaderboard(_jobs(recs)))] == [("a", "all"), ("b", "all"), ("b", "x"),
+                                                                        ("b", "y")]
+
+
+def test_no_methods_share_no_datasets():
+    import pandas as pd
+
+    from bench.leaderboard import shared_datasets
+    assert shared_datasets(pd.DataFrame({"method": [], "dataset": []})) == []
+
+
 def test_the_verdict_in_full_on_a_run_with_tiers_a_missing_job_and_tuebingen():
     """The report's opening lines word for word: the alarm, each tier's winner over its shared datasets, the
     methods not above the baseline (learned first), the paired record, and the Tübingen note."""
