@@ -50,7 +50,7 @@ def shared_datasets(jobs: pd.DataFrame) -> list:
 
 def is_trivial(df: pd.DataFrame) -> pd.Series:
     """Rows of a trivial baseline, by registry name: ``abs-corr(edges_per_node=2.0)`` is one too."""
-    return df["method_name"].fillna(df["method"]).isin(TRIVIAL_METHODS)
+    return df["method_name"].isin(TRIVIAL_METHODS)
 
 
 def _group_rows(jobs: pd.DataFrame, keys: list[str]) -> list[dict]:
