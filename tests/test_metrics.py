@@ -317,3 +317,35 @@ def test_skeleton_scores_count_the_adjacencies_both_share():
     assert (m["skeleton_precision"], m["skeleton_recall"], m["skeleton_f1"]) == (0.5, 0.5, 0.5)
     m = evaluate(CHAIN, pred([[0, 1, 1], [0, 0, 1], [0, 0, 0]]))  # every pair adjacent
     assert (m["skeleton_precision"], m["skeleton_recall"]) == (pytest.approx(2 / 3), 1.0)
+
+
+RANKING_KEYS = {"auroc", "auprc", "skeleton_auroc", "orientation_accuracy", "orientation_compelled",
+                "orientation_unidentifiable", "n_compelled_edges", "n_unidentifiable_edges"}
+
+
+def test_a_truth_without_edges_has_every_ranking_metric_undefined():
+    from bench.metrics import ranking_metrics
+    out = ranking_metrics(np.zeros((3, 3), int), np.random.default_rng(0).random((3, 3)))
+    assert set(out) == RANKING_KEYS
+    assert all(np.isnan(out[k]) for k in RANKING_KEYS - {"n_compelled_edges", "n_unidentifiable_edges"})
+
+
+def test_one_true_edge_has_a_skeleton_auroc():
+    from bench.metrics import ranking_metrics
+    T = np.zeros((3, 3), int)
+    T[0, 1] = 1
+    S = np.array([[0, 0.9, 0.1], [0.2, 0, 0.3], [0.4, 0.5, 0]])  # the edge's pair scores highest, undirected
+    assert ranking_metrics(T, S)["skeleton_auroc"] == 1.0
+
+
+def test_a_pair_is_scored_without_warnings():
+    """Two variables, one edge (a Tuebingen pair): a complete skeleton has no skeleton AUROC and an observational
+    pair no compelled edge; both are NaN, said by the metric, not by a warning from the library or numpy."""
+    import warnings
+
+    from bench.metrics import ranking_metrics
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = ranking_metrics(np.array([[0, 1], [0, 0]]), np.array([[0, 0.8], [0.3, 0]]))
+    assert np.isnan(out["skeleton_auroc"]) and np.isnan(out["orientation_compelled"])
+    assert out["auroc"] == 1.0 and out["orientation_unidentifiable"] == 1.0 and out["n_unidentifiable_edges"] == 1
