@@ -122,6 +122,22 @@ def test_a_pdag_with_a_directed_cycle_is_scored_as_returned():
     assert m["orientation_accuracy"] == pytest.approx((1 + 1 + 0.5) / 3)
     assert np.isfinite(m["auroc"]) and m["precision"] == pytest.approx(3 / 5)
     assert np.isnan(m["sid"])
+    # with interventional data the truth's essential graph is given, and the conflicting PDAG meets that one
+    I = _adj(4, [(0, 1), (1, 2), (2, 3)])  # every edge compelled (as if the targets oriented them all)
+    assert evaluate(T, pred(G, cpdag=True), truth_cpdag=I)["shd_cpdag"] == pairwise_shd(I, G) == 2
+
+
+def test_a_cpdag_methods_fully_oriented_output_is_scored_as_returned():
+    """A CPDAG method that orients an edge no data orient is not forgiven: its graph is compared with the truth's
+    CPDAG as it is, not after being turned into a CPDAG."""
+    m = evaluate(CHAIN, pred(CHAIN, cpdag=True))  # 0 -> 1 -> 2; its CPDAG leaves both edges undirected
+    assert m["shd_cpdag"] == 2 and m["shd"] == 0
+
+
+def test_a_dag_methods_cyclic_graph_has_no_cpdag_shd_or_sid():
+    """A cycle has no CPDAG and no adjustment sets: both NaN; the SHD counts pairs as returned."""
+    m = evaluate(CHAIN, pred(np.array([[0, 1, 0], [0, 0, 1], [1, 0, 0]])))
+    assert np.isnan(m["shd_cpdag"]) and np.isnan(m["sid"]) and m["shd"] == 1
 
 
 def test_every_ranked_metric_is_returned():
