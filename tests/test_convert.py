@@ -76,6 +76,14 @@ def test_cpdag_equals_causallearn_on_random_dags():
         assert (dag_to_cpdag(A) == dag_to_cpdag_causallearn(A)).all()
 
 
+def test_the_fourth_configuration_needs_both_lines_to_end_in_the_arrow():
+    """Configuration (d) protects a -> b through c's with a - c and c -> b both; a DAG (found by search over random
+    7-node DAGs) where a c with only one of the two would wrongly protect an arrow: the CPDAG is causal-learn's."""
+    A = np.array([[0, 1, 0, 0, 1, 1, 1], [0, 0, 0, 0, 1, 1, 1], [1, 1, 0, 1, 1, 1, 1], [1, 1, 0, 0, 0, 0, 1],
+                  [0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 1, 0, 0], [0, 0, 0, 0, 0, 1, 0]])
+    assert (dag_to_cpdag(A) == dag_to_cpdag_causallearn(A)).all()
+
+
 @pytest.mark.slow
 def test_cpdag_equals_causallearn_on_large_random_dags():
     for A in _random_dags(1, 40, (30, 101)):

@@ -28,6 +28,10 @@ def test_a_stochastic_baseline_runs_several_seeds(quick):
     jobs = build_jobs(["random", "abs-corr"], quick, 1)
     assert sum(j.method == "random" for j in jobs) == 5 * len(quick)
     assert sum(j.method == "abs-corr" for j in jobs) == len(quick)
+    # the run sets the seed: a seed given as a parameter is not part of the job's parameters, label or key
+    seeded = build_jobs(["random(seed=3)"], quick, 1)
+    assert [(j.params, j.label, j.seed) for j in seeded] == [(j.params, j.label, j.seed) for j in jobs
+                                                             if j.method == "random"] and not seeded[0].params
 
 
 def test_a_deterministic_method_runs_once_whatever_the_seeds(quick):
@@ -106,6 +110,9 @@ def test_a_jobs_key_follows_method_params_dataset_seed_and_code_only():
         assert Job(**{**base, **same}).key == key, same
     assert Job(**base).label == "m" and Job(**base).dataset_digest == ds.digest()
     assert Job(**base, key="given").key == "given"  # a stored job keeps its key
+    import datetime  # a run file's YAML reads a date as a date: a value JSON has no type for still keys a job
+    dated = [Job(**{**base, "params": {"since": datetime.date(2026, 1, day)}}).key for day in (1, 2)]
+    assert dated[0] != dated[1] and key not in dated
 
 
 def test_identity_is_method_params_dataset_and_seed_whatever_the_code():
@@ -145,6 +152,7 @@ def test_a_timeout_overrides_every_budget_and_must_be_positive(quick):
     from methods import method_class
     assert {j.budget_s for j in build_jobs(["abs-corr", "pc"], quick, 1, timeout=7)} == {7.0}
     assert [j.budget_s for j in build_jobs(["pc"], quick, 1)] == [float(method_class("pc").time_budget_s)] * 2
+    assert {j.budget_s for j in build_jobs(["pc"], quick, 1, timeout=0.5)} == {0.5}  # any positive number
     for bad in (0, -1.0):
         with pytest.raises(ValueError, match=f"timeout must be a number of seconds > 0, got {bad!r}"):
             build_jobs(["empty"], quick, 1, timeout=bad)
