@@ -183,6 +183,15 @@ def test_a_suite_whose_only_tier_is_skipped_leaves_the_next_suites_groups():
                                                                         ("b", "y")]
 
 
+def test_no_values_give_nan_without_a_warning():
+    import warnings
+
+    from bench.leaderboard import mean_ci
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(mean_ci([np.nan, np.nan])).all() and np.isnan(mean_ci([])).all()
+
+
 def test_no_methods_share_no_datasets():
     import pandas as pd
 
