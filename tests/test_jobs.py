@@ -171,11 +171,13 @@ def test_relative_and_package_imports_are_followed(tmp_path):
     pkg = tmp_path / "pkg"
     (pkg / "sub").mkdir(parents=True)
     files = {"__init__.py": "from .c import f\n", "c.py": "f = 1\n", "d.py": "g = 1\n", "e.py": "h = 1\n",
-             "sub/__init__.py": "from .. import e\n", "sub/a.py": "from ..d import g\nimport pkg.sub\n"}
+             "sub/__init__.py": "from .. import e\n", "sub/b.py": "k = 1\n",
+             "sub/a.py": "from ..d import g\nfrom . import b\nimport pkg.sub\n"}
     for name, body in files.items():
         (pkg / name).write_text(body)
     before = code_digest("pkg.sub.a", roots=(tmp_path,))
-    for name in ("d.py", "e.py", "c.py"):  # ..d from a module, .. from a package, pkg's own __init__ import
+    # ..d from a module (before a second from-import), . b, .. from a package, pkg's own __init__ import
+    for name in ("d.py", "sub/b.py", "e.py", "c.py"):
         (pkg / name).write_text((pkg / name).read_text() + "x = 2\n")
         code_digest.cache_clear()
         now = code_digest("pkg.sub.a", roots=(tmp_path,))
@@ -196,6 +198,8 @@ def test_a_methods_code_is_its_scripts_or_its_own_packages(tmp_path, monkeypatch
         cls = type("Mine", (), {"__module__": main})
         assert method_code(cls) == hashlib.sha256(b"x = 1\n").hexdigest()[:16]
     assert method_code(type("Gone", (), {"__module__": "no_such_module_for_a_test"})) == "unknown"
+    monkeypatch.setitem(sys.modules, "__main__", types.SimpleNamespace())  # an interactive session: no file
+    assert method_code(type("Typed", (), {"__module__": "__main__"})) == "unknown"
     # a plugin package outside the project: its own sibling modules are its code
     (tmp_path / "plug").mkdir()
     (tmp_path / "plug" / "__init__.py").write_text("")
