@@ -29,6 +29,8 @@ def test_orientation_split_has_intervals_and_summed_counts():
     assert row["orientation_compelled_ci_low"] <= 0.9 <= row["orientation_compelled_ci_high"]
     assert abs(row["orientation_unidentifiable_mean"] - 0.5) < 1e-9
     assert row["n_compelled_edges"] == 9 and row["n_unidentifiable_edges"] == 6
+    one = leaderboard(_jobs([record("ges", "d0", n_compelled_edges=3, n_unidentifiable_edges=0)])).iloc[0]
+    assert (one["n_compelled_edges"], one["n_unidentifiable_edges"]) == (3, 0)  # from one dataset, too
 
 
 def _verdict_jobs():
