@@ -228,7 +228,8 @@ def cmd_report(args) -> int:
 
 def cmd_compare(args) -> int:
     from .compare import write_compare
-    print(f"wrote {', '.join(str(p) for p in write_compare(args.a, args.b, args.out))}", file=sys.stderr)
+    written = write_compare(args.a, args.b, args.out, by_name=args.by_name, per_suite=args.per_suite)
+    print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
     return 0
 
 
@@ -271,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("a", help="results folder A (the reference)")
     cmp.add_argument("b", help="results folder B (compared against A: differences are B minus A)")
     cmp.add_argument("--out", default=".", help="folder for compare.md and compare.csv (default: the current one)")
+    cmp.add_argument("--by-name", action="store_true",
+                     help="pair methods by name, not setting: tabscm(checkpoint=new.pt) in B with tabscm in A")
+    cmp.add_argument("--per-suite", action="store_true", help="a row per suite as well as over all shared datasets")
     cmp.set_defaults(fn=cmd_compare)
     return p
 
