@@ -1,13 +1,11 @@
 """Suite bnlearn-gaussian: the four networks as pgmpy ships them, sampled with their own parameters, with provenance."""
-import subprocess
-import sys
-
 import networkx as nx
 import numpy as np
 import pytest
 
 import datasets
 from datasets import bnlearn
+from tests.fresh import run_python
 
 SIZES = {"ecoli70": (46, 70), "magic-niab": (44, 66), "magic-irri": (64, 102), "arth150": (107, 150)}
 
@@ -71,5 +69,5 @@ def test_the_networks_read_as_pgmpy_reads_them():
 def test_loading_the_suite_does_not_import_pgmpy():
     code = ("import sys, datasets; datasets.suite_refs('bnlearn-gaussian')[0].load(); "
             "print('pgmpy' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = run_python(code).stdout
     assert out.strip() == "False"

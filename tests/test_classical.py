@@ -1,6 +1,5 @@
 """The classical wrappers (methods/classical.py, methods/continuous.py) and methods/_quiet.py."""
 import logging
-import subprocess
 import sys
 import warnings
 
@@ -14,6 +13,7 @@ from datasets.generator import SCMSpec, generate
 from methods.classical import break_cycles, environments
 from methods._quiet import quiet
 from methods.convert import dag_to_cpdag
+from tests.fresh import run_python
 
 LINEAR = SCMSpec(d=6, n=1000, expected_degree=2, mechanism="linear")  # raw scale
 
@@ -216,8 +216,7 @@ def test_importing_gcastle_leaves_root_logger_alone():
             "import_quietly('castle.algorithms', env={'CASTLE_BACKEND': 'pytorch'}); "
             "r = logging.getLogger(); assert r.level == logging.WARNING and not r.handlers, (r.level, r.handlers); "
             "logging.info('must not print')")
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert res.returncode == 0, res.stderr[-2000:]
+    res = run_python(code)
     assert res.stdout == "" and res.stderr == "", (res.stdout, res.stderr[-2000:])
 
 
@@ -249,12 +248,9 @@ def test_pc_kci_orients_a_nonlinear_collider():
 def test_importing_gcastle_keeps_torch_default_dtype():
     """gcastle's NOTEARS module sets torch's default dtype to float64 at import; a job process
     that preloads gcastle must not hand that to the next method (the TabSCM model)."""
-    import subprocess
-    import sys
-
     code = ("import torch; from methods._gcastle import algorithms; "
             "assert torch.get_default_dtype() == torch.float32, torch.get_default_dtype()")
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+    run_python(code)
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from bench.cli import main
+from tests.fresh import run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 B = "tests.broken_methods:"
@@ -225,7 +226,7 @@ def test_a_run_with_nothing_to_do_leaves_up_to_date_outputs_alone(tmp_path, caps
     assert (tmp_path / "report.md").stat().st_mtime_ns == built
     heavy = ["joblib", "bench.execute", "bench.metrics", "bench.report", "sklearn", "pandas", "matplotlib", "torch"]
     code = f"import sys; from bench.cli import main; rc = main({argv!r}); print(rc, sorted(set({heavy!r}) & set(sys.modules)))"
-    alone = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    alone = run_python(code, check=False)
     assert alone.stdout.split() == ["0", "[]"] and "nothing new" in alone.stderr, (alone.stdout, alone.stderr)
     assert (tmp_path / "report.md").stat().st_mtime_ns == built
     assert main(["run", "--suite", "quick", "--methods", "empty,abs-corr", "--out", str(tmp_path), "--quiet"]) == 0

@@ -1,6 +1,4 @@
 """bench compare: two folders paired on the jobs they share."""
-import json
-
 import pandas as pd
 import pytest
 

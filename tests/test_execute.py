@@ -11,6 +11,7 @@ import pytest
 
 from bench.cli import main
 from bench.store import load_records
+from tests.fresh import run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 B = "tests.broken_methods:"
@@ -98,7 +99,7 @@ def test_a_job_process_prints_nothing_on_the_runs_terminal_before_its_capture():
     /dev/null, so nothing a job's process prints before its capture reaches the run."""
     code = ("import os; from bench.execute import job_server; p = job_server().Process(target=os.write, "
             "args=(2, b'printed before its capture')); p.start(); p.join(); print(p.exitcode)")
-    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    res = run_python(code, check=False)
     assert res.stdout.strip() == "0" and "before its capture" not in res.stderr, res.stderr
 
 

@@ -1,12 +1,11 @@
 """The SCM generator: determinism across processes, permuted node order, masks, scale, density."""
 import hashlib
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from datasets.generator import NONLINEAR, MECHANISMS, NOISES, SCMSpec, generate, topological_order
+from tests.fresh import run_python
 
 DIGEST_SNIPPET = """
 import hashlib, sys
@@ -20,8 +19,7 @@ print(h.hexdigest())
 
 
 def _digest_in_subprocess() -> str:
-    out = subprocess.run([sys.executable, "-c", DIGEST_SNIPPET], capture_output=True, text=True,
-                         check=True, timeout=60)
+    out = run_python(DIGEST_SNIPPET, timeout=60)
     return out.stdout.strip()
 
 

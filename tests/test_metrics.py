@@ -5,6 +5,7 @@ from sklearn.metrics import average_precision_score, f1_score, precision_score, 
 
 from bench.metrics import HIGHER_IS_BETTER, evaluate, pairwise_shd
 from methods import Prediction
+from tests.fresh import run_python
 
 CHAIN = np.array([[0, 1, 0], [0, 0, 1], [0, 0, 0]])  # 0 -> 1 -> 2
 
@@ -267,8 +268,6 @@ def test_interventional_essential_graph_orients_what_the_cpdag_cannot():
 def test_scoring_loads_neither_pgmpy_nor_torch():
     """The truth's CPDAG and I-essential graph and a DAG prediction's CPDAG come from numpy: scoring a job loads
     none of graphical-models, pgmpy or torch (seconds of import in every worker)."""
-    import subprocess
-    import sys
     code = ("import sys, numpy as np\n"
             "from bench.metrics import essential_graph, evaluate\n"
             "from methods import Prediction\n"
@@ -276,8 +275,7 @@ def test_scoring_loads_neither_pgmpy_nor_torch():
             "for E in (essential_graph(T), essential_graph(T, [[1]])):\n"
             "    m = evaluate(T, Prediction.from_graph(T.T), E)\n"
             "print(m['shd_cpdag'] >= 0, sorted({'graphical_models', 'pgmpy', 'torch'} & set(sys.modules)))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
+    out = run_python(code)
     assert out.stdout.split() == ["True", "[]"]
 
 

@@ -3,6 +3,7 @@ import pytest
 
 import methods
 from methods import Method, Prediction, register
+from tests.fresh import run_python
 
 
 def test_builtin_baselines_registered():
@@ -77,13 +78,10 @@ def test_the_source_index_names_the_module_of_every_registered_method():
 def test_looking_a_method_up_imports_its_module_only_and_checks_given_parameters():
     """A run of abs-corr loads neither the classical wrappers nor tabscm, nor scikit-learn for parameters it was not
     given; a given value is checked (scikit-learn's constraints, built then)."""
-    import subprocess
-    import sys
     code = ("import sys, methods\n"
             "methods.get_method('abs-corr'); methods.method_class('empty')\n"
             "print(sorted({'methods.classical', 'methods.tabscm', 'sklearn'} & set(sys.modules)))\n"
             "try:\n    methods.get_method('abs-corr', edges_per_node=-1)\n"
             "except ValueError as e:\n    print('refused' if 'edges_per_node' in str(e) else e)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
+    out = run_python(code)
     assert out.stdout.splitlines() == ["[]", "refused"]

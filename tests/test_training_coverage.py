@@ -70,7 +70,7 @@ def get_classical():
 
 @pytest.mark.slow
 def test_a_learned_job_is_placed_against_its_training_data_when_scored(tmp_path, monkeypatch):
-    from bench.scoring import _ByDigest, score_record, truth_facts
+    from bench.scoring import score_record, truth_facts
 
     monkeypatch.setenv("TABSCM_BENCH_CACHE", str(tmp_path))
     monkeypatch.setattr(cov, "TRAINING_DRAWS", 60)

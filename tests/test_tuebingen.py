@@ -2,13 +2,12 @@
 import gzip
 import hashlib
 import os
-import subprocess
-import sys
 
 import numpy as np
 
 import datasets
 from datasets import tuebingen
+from tests.fresh import run_python
 
 
 def test_shipped_files_match_provenance():
@@ -41,8 +40,7 @@ def test_column_order_is_seeded_and_mixed(monkeypatch):
     assert 0.35 <= np.mean(flips) <= 0.65
     # seeded: a fresh interpreter (another hash seed) draws the same order; another seed, another order
     code = "from datasets import tuebingen; print([tuebingen.swapped(i) for i in range(99)])"
-    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": "123"},
-                         capture_output=True, text=True, check=True).stdout
+    out = run_python(code, env={**os.environ, "PYTHONHASHSEED": "123"}).stdout
     assert out.strip() == str(flips)
     monkeypatch.setattr(tuebingen, "SWAP_SEED", tuebingen.SWAP_SEED + 1)
     assert [tuebingen.swapped(i) for i in range(99)] != flips

@@ -11,6 +11,7 @@ import pytest
 
 from bench.cli import main
 from bench.store import load_records
+from tests.fresh import run_python
 
 ROOT = Path(__file__).resolve().parent.parent
 B = "tests.broken_methods:"
@@ -24,9 +25,7 @@ def warm_in_fresh_process(names: list[str]) -> dict:
     env = {**os.environ, **{k: "1" for k in THREAD_ENV}}
     code = ("import json, sys; from bench import warmup; cold = warmup.warm(json.loads(input()), 1.0); "
             "print(json.dumps({'cold': cold, 'threads': warmup.threads(), 'modules': sorted(sys.modules)}))")
-    out = subprocess.run([sys.executable, "-c", code], input=json.dumps(names), capture_output=True,
-                         text=True, timeout=300, cwd=ROOT, env=env)
-    assert out.returncode == 0, out.stderr[-2000:]
+    out = run_python(code, input=json.dumps(names), timeout=300, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
