@@ -138,8 +138,8 @@ def verdict(lb: pd.DataFrame, paired: pd.DataFrame | None = None) -> list[str]:
             text += " Not above it: " + ", ".join(
                 (f"**{r['method']}** (learned)" if r["learned"] else r["method"]) + f" {r['ranked_auroc']:.3f}"
                 for _, r in below.iterrows()) + "."
-        elif (~is_triv).any():
-            text += " Every other method beats it."
+        elif (~is_triv).sum() > 1:  # with the winner alone, "every other method" would read as beating the winner
+            text += " Every method besides the trivial baselines is above it."
         if paired is not None and len(paired):
             mine = paired[(paired["suite"] == suite) & (paired["tier"] == tier) & (paired["metric"] == RANK_BY)
                           & (paired["role"] == "best trivial") & paired["method"].isin(g.loc[g["learned"], "method"])]

@@ -63,7 +63,11 @@ def test_verdict_says_so_when_every_learned_method_beats_the_baseline():
     recs += [record("varsort", f"d{i}", auroc=0.7) for i in range(3)]
     lines = verdict(leaderboard(_jobs(recs)))
     assert lines[0].startswith("Every learned method in this run beats the best trivial baseline wherever")
-    assert any("**tabscm** wins" in line and "Every other method beats it" in line for line in lines)
+    bullet = next(line for line in lines if "**tabscm** wins" in line)
+    assert "above it" not in bullet and "beats it" not in bullet  # the winner alone: nothing else to say
+    recs += [record("pc", f"d{i}", auroc=0.8) for i in range(3)]
+    bullet = next(line for line in verdict(leaderboard(_jobs(recs))) if "**tabscm** wins" in line)
+    assert bullet.endswith("Every method besides the trivial baselines is above it.")
 
 
 def test_verdict_with_a_trivial_baseline_setting_only():
@@ -235,7 +239,7 @@ def test_the_verdict_in_full_on_a_run_with_tiers_a_missing_job_and_tuebingen():
         "record on); best trivial baseline partial-corr 0.700. Not above it: pc 0.650. **tabscm** vs partial-corr on "
         "1 dataset: 1 win, 0 ties, 0 losses; mean AUROC difference +0.100 [–], Wilcoxon p = 1.",
         "- `tuebingen`: **igci** wins, AUROC 0.600 [0.50, 0.70] over 3 datasets; best trivial baseline abs-corr "
-        "0.450. Every other method beats it. (d = 2 pairs: read the orientation accuracy in the Tübingen section.)"]
+        "0.450. (d = 2 pairs: read the orientation accuracy in the Tübingen section.)"]
     assert verdict(lb) == verdict(lb, paired_table(jobs, lb)[:0])  # without paired rows: no record sentences
     assert "vs partial-corr on" not in "\n".join(verdict(lb))
     assert verdict(leaderboard(_jobs([record("pc", f"d{i}", auroc=0.7) for i in range(2)]))) == [
