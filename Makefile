@@ -36,13 +36,14 @@ test-fast: setup
 	$(PY) -m pytest -q -m "not slow"
 
 # One run of a model's training: it resumes from <out>/<name>.resume.pt where that exists (a campaign's runs
-# are committed), then trains the linear-Gaussian gate where the config has one. RUN_MIN limits this run.
+# are committed), then trains the linear-Gaussian gate where the config has one. RUN_MIN limits this run;
+# THREADS overrides the config's CPU threads (a second thread on an idle core trains about 1.3x as fast).
 train: setup
 	$(PY) -m methods.tabscm.train --config methods/tabscm/configs/$(or $(MODEL),tabscm).yaml --resume \
-	  $(if $(RUN_MIN),--time-limit-min $(RUN_MIN))
+	  $(if $(RUN_MIN),--time-limit-min $(RUN_MIN)) $(if $(THREADS),--threads $(THREADS))
 	if grep -q '^gate:' methods/tabscm/configs/$(or $(MODEL),tabscm).yaml; then \
 	  $(PY) -m methods.tabscm.gate --config methods/tabscm/configs/$(or $(MODEL),tabscm).yaml \
-	    --checkpoint $$($(PY) -m methods.tabscm.train --config methods/tabscm/configs/$(or $(MODEL),tabscm).yaml --print-checkpoint); \
+	    $(if $(THREADS),--threads $(THREADS)) --checkpoint $$($(PY) -m methods.tabscm.train --config methods/tabscm/configs/$(or $(MODEL),tabscm).yaml --print-checkpoint); \
 	fi
 
 perf: setup

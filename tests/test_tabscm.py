@@ -285,3 +285,18 @@ def test_large_graphs_come_in_smaller_batches_and_measurement_only_where_configu
     for field in ("distortion", "measurement_noise", "outliers", "hidden", "regimes"):
         assert any(getattr(s, field) not in ((), 0, 0.0, 1) for s in measured), field
     assert not any(sample_spec(np.random.default_rng([k, 7]), _cfg("tabscm")["data"]).measured for k in range(200))
+
+
+def test_threads_flag_overrides_the_configs_for_both_stages(monkeypatch):
+    """`make train THREADS=2` reaches the trainer and the gate; without it each keeps the config's."""
+    from methods.tabscm import gate as G
+    from methods.tabscm import train as T
+
+    seen = []
+    monkeypatch.setattr(T, "train", lambda cfg, *a: seen.append(cfg["train"]["threads"]))
+    monkeypatch.setattr(G, "train_gate", lambda cfg, *a: seen.append(cfg["train"]["threads"]))
+    config = "methods/tabscm/configs/tabscm3.yaml"
+    T.main(["--config", config, "--threads", "2"])
+    G.main(["--config", config, "--checkpoint", "x.pt", "--threads", "2"])
+    T.main(["--config", config])
+    assert seen == [2, 2, _cfg("tabscm3")["train"]["threads"]]

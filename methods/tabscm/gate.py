@@ -121,8 +121,11 @@ def main(argv=None) -> int:
     ap.add_argument("--config", required=True, help="its training config (the data distribution)")
     ap.add_argument("--out", default=None, help="output folder (default: the config's train.out)")
     ap.add_argument("--time-limit-min", type=float, default=None, help="default: the config's gate.time_limit_min")
+    ap.add_argument("--threads", type=int, default=None, help="CPU threads (default: the config's train.threads)")
     a = ap.parse_args(argv)
     cfg = load_config(a.config)
+    if a.threads:
+        cfg["train"]["threads"] = a.threads
     gc = cfg.get("gate", {})
     train_gate(cfg, Path(a.checkpoint), Path(a.out or cfg["train"].get("out", "methods/tabscm/checkpoints")),
                a.time_limit_min or gc.get("time_limit_min", 10.0), gc.get("lr", 1e-3))

@@ -572,8 +572,11 @@ def main(argv=None) -> int:
     ap.add_argument("--time-limit-min", type=float, default=None, help="stop after this many minutes")
     ap.add_argument("--resume", action="store_true", help="continue from <out>/<name>.resume.pt where it exists")
     ap.add_argument("--print-checkpoint", action="store_true", help="print the path this config writes and stop")
+    ap.add_argument("--threads", type=int, default=None, help="CPU threads (default: the config's train.threads)")
     a = ap.parse_args(argv)
     cfg = load_config(a.config)
+    if a.threads:
+        cfg["train"]["threads"] = a.threads
     out = Path(a.out or cfg["train"].get("out", "methods/tabscm/checkpoints"))
     if a.print_checkpoint:
         print(out / f"{cfg['name']}.pt")
