@@ -1,4 +1,4 @@
-"""Command line: ``bench list``, ``bench run``, ``bench report``, ``bench compare``. Exit codes: 0 when the run completed, whatever
+"""Command line: ``bench list``, ``bench run``, ``bench report``, ``bench compare``, ``bench prune``. Exit codes: 0 when the run completed, whatever
 its jobs' statuses (failures are results); 2 when it could not run (bad arguments, bad data); 130 on Ctrl-C and
 143 on SIGTERM; each failure with one line saying why or what was kept, and no traceback."""
 
@@ -233,6 +233,20 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_prune(args) -> int:
+    from .store import FolderBusy, prune_superseded
+    if not (Path(args.dir) / "jobs").is_dir():
+        raise ValueError(f"{args.dir}: no jobs/ folder here")
+    try:
+        gone = prune_superseded(args.dir)
+    except FolderBusy as e:
+        raise ValueError(str(e)) from None
+    print(f"removed {len(gone)} superseded job file{'' if len(gone) == 1 else 's'} (with their arrays) from "
+          f"{args.dir}" + (f"; `bench report {args.dir}` rebuilds its outputs without them" if gone else ""),
+          file=sys.stderr)
+    return 0
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse that refuses bad arguments with one line (``bench: error: ...``) and exit 2, without the usage."""
 
@@ -276,6 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="pair methods by name, not setting: tabscm(checkpoint=new.pt) in B with tabscm in A")
     cmp.add_argument("--per-suite", action="store_true", help="a row per suite as well as over all shared datasets")
     cmp.set_defaults(fn=cmd_compare)
+    pr = sub.add_parser("prune", help="delete the job files of DIR that a rerun by the current code superseded "
+                                      "(the report counts them at its top)")
+    pr.add_argument("dir", help="a results folder of `bench run`")
+    pr.set_defaults(fn=cmd_prune)
     return p
 
 

@@ -194,7 +194,8 @@ def provenance_lines(records: list[dict], superseded: list[dict]) -> list[str]:
         n = len(superseded)
         lines.append(f"**{n} job file{' is' if n == 1 else 's are'} superseded**: made by code other than this "
                      "tree's, or older than the current record of the same job (same method, parameters, dataset "
-                     "and seed); kept in `jobs/`, left out of every table below.")
+                     "and seed); kept in `jobs/`, left out of every table below (`bench prune DIR` deletes those a current "
+                     "record replaces).")
     if stale := stale_jobs(records, superseded):
         n = sum(stale.values())
         lines.append(f"**The current code has no record for {n} job{'' if n == 1 else 's'}** that this folder's runs "

@@ -96,6 +96,22 @@ def stale_jobs(current: list[dict], superseded: list[dict]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+def prune_superseded(out: str | Path) -> list[str]:
+    """Delete the files of superseded records whose job has a current one (a rerun after a method's code or
+    checkpoint changed), under the folder's lock so no run writes meanwhile; the keys removed. A stale job (no
+    record from this code) keeps its records: they are all the folder has of it, and the report names them."""
+    from .jobs import identity
+    with folder_lock(out):
+        current, superseded = current_records(out)
+        have = {identity(r) for r in current}
+        keep = {r["key"] for r in current}
+        gone = sorted({r["key"] for r in superseded if identity(r) in have and r["key"] not in keep})
+        for key in gone:
+            (jobs_dir(out) / f"{key}.json").unlink()  # the .json first: a job without one is not finished
+            (jobs_dir(out) / f"{key}.npz").unlink(missing_ok=True)
+    return gone
+
+
 def load_arrays(out: str | Path, key: str) -> dict[str, np.ndarray] | None:
     if not (p := jobs_dir(out) / f"{key}.npz").exists():
         return None

@@ -70,3 +70,20 @@ def test_run_json_keeps_every_run(tmp_path):
     append_run(tmp_path, {"started": 1})
     append_run(tmp_path, {"started": 2})
     assert [r["started"] for r in json.loads((tmp_path / "run.json").read_text())] == [1, 2]
+
+
+def test_prune_deletes_superseded_files_only_where_the_job_has_a_current_record(tmp_path, monkeypatch, capsys):
+    from bench.cli import main
+    monkeypatch.setattr(store, "code_now", lambda method, params: {"method": "a" if method == "pc" else "z"})
+    for key, started, method, code in [("old", 1.0, "pc", "a"), ("new", 2.0, "pc", "b"),
+                                       ("ges-1", 1.0, "ges", "x"), ("ges-2", 2.0, "ges", "y")]:
+        write_result(tmp_path, _record(key, started, method=method, code=code), {"scores": np.zeros((2, 2))})
+    with store.folder_lock(tmp_path):  # a run writing to the folder: nothing is touched
+        assert main(["prune", str(tmp_path)]) == 2
+    assert "another bench run" in capsys.readouterr().err and len(load_records(tmp_path)) == 4
+    assert main(["prune", str(tmp_path)]) == 0
+    assert "removed 1 superseded job file" in capsys.readouterr().err
+    left = sorted(p.name for p in (tmp_path / "jobs").iterdir())
+    assert left == ["ges-1.json", "ges-1.npz", "ges-2.json", "ges-2.npz", "old.json", "old.npz"]  # stale ges kept
+    assert [r["key"] for r in current_records(tmp_path)[1]] == ["ges-1", "ges-2"]
+    assert main(["prune", str(tmp_path / "nowhere")]) == 2
