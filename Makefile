@@ -37,7 +37,7 @@ test-fast: setup
 
 # One run of a model's training: it resumes from <out>/<name>.resume.pt where that exists (a campaign's runs
 # are committed), then trains the linear-Gaussian gate where the config has one. RUN_MIN limits this run;
-# THREADS overrides the config's CPU threads (a second thread on an idle core trains about 1.3x as fast).
+# THREADS overrides the config's CPU threads (a second thread on an idle core: 1.1-1.4x the steps).
 train: setup
 	$(PY) -m methods.tabscm.train --config methods/tabscm/configs/$(or $(MODEL),tabscm).yaml --resume \
 	  $(if $(RUN_MIN),--time-limit-min $(RUN_MIN)) $(if $(THREADS),--threads $(THREADS))
