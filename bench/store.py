@@ -104,8 +104,7 @@ def prune_superseded(out: str | Path) -> list[str]:
     with folder_lock(out):
         current, superseded = current_records(out)
         have = {identity(r) for r in current}
-        keep = {r["key"] for r in current}
-        gone = sorted({r["key"] for r in superseded if identity(r) in have and r["key"] not in keep})
+        gone = sorted(r["key"] for r in superseded if identity(r) in have)  # one record per file: keys differ
         for key in gone:
             (jobs_dir(out) / f"{key}.json").unlink()  # the .json first: a job without one is not finished
             (jobs_dir(out) / f"{key}.npz").unlink(missing_ok=True)
