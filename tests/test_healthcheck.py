@@ -10,7 +10,7 @@ from bench import check
 from bench.healthcheck import FLAGS
 from datasets import load_suite
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parent.parent / "bench" / "README.md"
 
 
 def test_a_collapsed_callable_trips_every_collapse_flag():
@@ -89,7 +89,7 @@ def test_the_readme_training_loop_runs_as_written(capsys):
     section = text[text.index("## Checking a model while it trains"):]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     assert "check(scores" in code
-    exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+    exec(compile(code, "bench/README.md", "exec"), {"__name__": "readme"})
     out = capsys.readouterr().out
     assert out.count("step ") == 3 and "AUROC" in out
 
