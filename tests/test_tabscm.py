@@ -13,8 +13,8 @@ from methods.tabscm.infer import (CheckpointError, essential_scores, greedy_dag,
                                   shipped_checkpoint)
 from methods.tabscm.model import (N_PAIR_FEATURES, build_model, n_params, pair_features,
                                   regression_features, zscore)
-from methods.tabscm.train import (draw, evaluate_val, load_config, sample_spec, save_checkpoint, soft_target, train,
-                                  training_distribution)
+from methods.tabscm.distribution import draw, sample_spec, soft_target, training_distribution
+from methods.tabscm.train import evaluate_val, load_config, save_checkpoint, train
 
 CONFIGS = "methods/tabscm/configs"
 
@@ -114,6 +114,27 @@ class _Collapsed(torch.nn.Module):
     def forward(self, X, M, *rest):
         d = X.shape[-1]
         return torch.full((X.shape[0], d, d), -5.0)
+
+
+def test_a_trainer_only_change_keeps_the_methods_job_key(tmp_path):
+    """The job key covers the modules a method imports: the training distribution, not the trainer's CLI or plots."""
+    import shutil
+    from pathlib import Path
+
+    from bench.jobs import code_digest
+
+    root = Path(__file__).resolve().parent.parent
+    for pkg in ("methods", "datasets"):
+        shutil.copytree(root / pkg, tmp_path / pkg, ignore=lambda _, names: [n for n in names if not (
+            n.endswith(".py") or (Path(_) / n).is_dir()) or n == "__pycache__"])
+    digest = code_digest.__wrapped__  # uncached: the files change under the same arguments
+    before = digest("methods.tabscm.method", roots=(tmp_path,))
+    with open(tmp_path / "methods/tabscm/train.py", "a") as f:
+        f.write("\n# a trainer-only change\n")
+    assert digest("methods.tabscm.method", roots=(tmp_path,)) == before
+    with open(tmp_path / "methods/tabscm/distribution.py", "a") as f:
+        f.write("\n# the training distribution changed\n")
+    assert digest("methods.tabscm.method", roots=(tmp_path,)) != before
 
 
 def test_validation_flags_a_collapsed_model_by_the_benchmarks_rule():

@@ -169,7 +169,8 @@ def _truth_outside(suite: str, draws: int = 2000, central: float = cov.CENTRAL) 
     degree statistics: the most any descriptor of the data could hope to see of the graph."""
     from datasets import load_suite
     from datasets.generator import _streams, sample_dag
-    from methods.tabscm.train import TRAIN_BASE, load_config, sample_spec
+    from methods.tabscm.distribution import TRAIN_BASE, sample_spec
+    from methods.tabscm.train import load_config
 
     data = load_config("methods/tabscm/configs/tabscm-seed.yaml")["data"]
     base = []

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .train import TRAIN_BASE, code_version, forward, load_config, make_batch, save_checkpoint, validation_set
+from .distribution import TRAIN_BASE
+from .train import code_version, forward, load_config, make_batch, save_checkpoint, validation_set
 
 GATE_FIELDS = ["step", "wall_s", "loss", "val_gate_auroc", "val_gate_accuracy", "val_orient_compelled",
                "val_orient_unidentifiable"]

@@ -50,7 +50,7 @@ class _TabSCM(Method):
     def training_distribution(self):
         """The generator specs its trainer drew from: the ``data`` section of the checkpoint's own config."""
         from .infer import load_checkpoint
-        from .train import training_distribution
+        from .distribution import training_distribution
 
         return training_distribution(load_checkpoint(self.checkpoint_path(), arch=self.arch)[1]["data"])
 
