@@ -266,7 +266,7 @@ def _plot(out: Path, name: str, log_rows: list[dict], hists: list[tuple[int, lis
     b.set_ylim(0, 1), b.set_ylabel("validation metric"), b.axhline(0.5, color="grey", ls=":", lw=0.8)
     h1, l1 = a.get_legend_handles_labels()
     h2, l2 = b.get_legend_handles_labels()
-    a.legend(h1 + h2, l1 + l2, loc="center right", fontsize=8)
+    a.legend(h1 + h2, l1 + l2, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=5, fontsize=8)  # off the lines
     a.set_title(f"{name}: loss and validation metrics")
     ax[0, 1].plot(*col("grad_norm"), color="tab:purple")
     ax[0, 1].set_yscale("log"), ax[0, 1].set_title("gradient norm (before clipping)")
