@@ -90,7 +90,9 @@ def paired_lines(paired: pd.DataFrame, cd: list[tuple]) -> list[str]:
             lines += [f"Average AUROC rank over {r.attrs['datasets']} datasets (1 = best): " + ", ".join(
                 f"{m} {v:.2f}" for m, v in r.items()) + "; Friedman p " + ("" if t.startswith("<") else "= ") + t +
                 ("" if p < 0.05 else " (no difference among the ranks at 0.05, so Nemenyi's pairs say nothing more)")
-                + f". Critical-difference diagram (Nemenyi, 0.05): `plots/{plots.cd_name(suite, tier)}`.", ""]
+                + f". Critical-difference diagram (Nemenyi, 0.05): `plots/{plots.cd_name(suite, tier)}`; Nemenyi's "
+                "test of all pairs at once is more conservative than the paired tests above, so a bar joining two "
+                "methods there does not contradict a paired p < 0.05 here.", ""]
     return lines
 
 
