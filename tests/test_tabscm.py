@@ -124,9 +124,9 @@ def test_a_trainer_only_change_keeps_the_methods_job_key(tmp_path):
     from bench.jobs import code_digest
 
     root = Path(__file__).resolve().parent.parent
-    for pkg in ("methods", "datasets"):
-        shutil.copytree(root / pkg, tmp_path / pkg, ignore=lambda _, names: [n for n in names if not (
-            n.endswith(".py") or (Path(_) / n).is_dir()) or n == "__pycache__"])
+    for src in [*root.glob("methods/**/*.py"), *root.glob("datasets/**/*.py")]:  # the sources, not the data
+        (tmp_path / src.relative_to(root)).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, tmp_path / src.relative_to(root))
     digest = code_digest.__wrapped__  # uncached: the files change under the same arguments
     before = digest("methods.tabscm.method", roots=(tmp_path,))
     with open(tmp_path / "methods/tabscm/train.py", "a") as f:
