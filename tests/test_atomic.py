@@ -43,13 +43,13 @@ def small_disk(path: Path, size: str):
 
 
 def fill(disk: Path, leave: int) -> None:
-    """Fill ``disk`` until it is full, then free ``leave`` bytes."""
+    """Fill ``disk`` until it is full, then free ``leave`` bytes. Unbuffered: a buffered file's close would flush
+    the part of the last chunk the full disk refused, and raise."""
     filler, chunk = disk / "filler", b"\0" * 65536
-    with open(filler, "ab") as f:
+    with open(filler, "ab", buffering=0) as f:
         with contextlib.suppress(OSError):
             while True:
                 f.write(chunk)
-                f.flush()
     with contextlib.suppress(OSError):
         os.truncate(filler, max(0, filler.stat().st_size - leave))
 
