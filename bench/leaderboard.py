@@ -100,10 +100,11 @@ def groups(lb: pd.DataFrame):
         yield suite, tier, g
 
 
-def verdict(lb: pd.DataFrame, paired: pd.DataFrame | None = None) -> list[str]:
+def verdict(lb: pd.DataFrame, paired: pd.DataFrame | None = None, pairs=("tuebingen",)) -> list[str]:
     """Markdown lines: first every learned method that does not beat the best trivial baseline, then one bullet
     per suite/tier with the winner (or the methods tied for first), the baseline, everyone not above it and, from the
-    ``paired`` table (``bench.paired``), each learned method's per-dataset record against the baseline."""
+    ``paired`` table (``bench.paired``), each learned method's per-dataset record against the baseline. ``pairs``:
+    the cause-effect suites (d = 2), whose bullets point at their own section."""
     alarms: dict[str, list[str]] = {}  # learned method -> where it does not beat the baseline
     bullets = []
     for suite, tier, g in groups(lb):
@@ -120,9 +121,12 @@ def verdict(lb: pd.DataFrame, paired: pd.DataFrame | None = None) -> list[str]:
                 f"{shared} dataset{'s' * (shared != 1)}")
         if shared < most:
             text += f" (of {most}: only those every method here has a record on)"
+        note = ("" if suite not in pairs else  # one edge per pair: AUROC says little, orientation is the number
+                " (d = 2 pairs: read the orientation accuracy in the "
+                + ("Tübingen section.)" if suite == "tuebingen" else "suite's cause–effect section.)"))
         is_triv = is_trivial(g)
         if not is_triv.any():
-            bullets.append(text + "; no trivial baseline ran here.")
+            bullets.append(text + "; no trivial baseline ran here." + note)
             continue
         base = g[is_triv].iloc[0]
         if base["method"] in set(top["method"]):
@@ -144,9 +148,7 @@ def verdict(lb: pd.DataFrame, paired: pd.DataFrame | None = None) -> list[str]:
             mine = paired[(paired["suite"] == suite) & (paired["tier"] == tier) & (paired["metric"] == RANK_BY)
                           & (paired["role"] == "best trivial") & paired["method"].isin(g.loc[g["learned"], "method"])]
             text += "".join(f" {paired_text(r)}." for _, r in mine.iterrows())
-        if suite == "tuebingen":  # one edge per pair: AUROC says little, orientation is the number
-            text += " (d = 2 pairs: read the orientation accuracy in the Tübingen section.)"
-        bullets.append(text)
+        bullets.append(text + note)
     if not bullets:
         return ["No method has an AUROC in this run (no truth to score against)."]
     head = (["**A learned method does not beat the best trivial baseline (|corr|, partial correlation, "

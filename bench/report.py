@@ -10,7 +10,7 @@ from .atomic import write_atomic, write_text
 from .coverage import coverage_lines
 from .diagnostics import THRESHOLDS
 from .graphs import untruthed_lines, write_edge_lists
-from .leaderboard import AUROC_CI, groups, leaderboard, mean_ci, verdict
+from .leaderboard import AUROC_CI, dataset_means, groups, leaderboard, mean_ci, verdict
 from .markdown import ci_text, md_table, p_text
 from .paired import paired_table, rank_matrices, rank_test
 from .shortcuts import shortcuts_section, sortability_lines
@@ -96,23 +96,51 @@ def paired_lines(paired: pd.DataFrame, cd: list[tuple]) -> list[str]:
     return lines
 
 
-def tuebingen_lines(jobs: pd.DataFrame) -> list[str]:
-    """Orientation accuracy on the Tübingen pairs (d = 2: AUROC says little), with a bootstrap interval over pairs."""
-    tb = jobs[jobs["suite"] == "tuebingen"]
-    if tb.empty:
+def pair_suites(jobs: pd.DataFrame) -> list[str]:
+    """The suites of a run whose every dataset has two variables: on those, orientation is the number to read."""
+    if "d" not in jobs:
         return []
-    rows = []
-    for method, g in tb.groupby("method"):
-        per_pair = g.groupby("dataset")["orientation_accuracy"].mean().dropna()
-        rows.append({"method": method, "orientation accuracy [95% CI]": ci_text(*mean_ci(per_pair)),
-                     "pairs": len(per_pair), "_mean": per_pair.mean()})
-    view = pd.DataFrame(rows).sort_values(["_mean", "method"], ascending=[False, True]).drop(columns="_mean")
-    return ["## Tübingen cause–effect pairs", "",
-            "Share of pairs whose true direction a method scores above the reverse (ties count 1/2), unweighted: the "
-            "benchmark's usual weights by source are not available offline. On d = 2 pairs this, not AUROC, is the "
-            "number to read; the leaderboard rows stay as they are. Mooij et al. (JMLR 2016) report the classical "
-            "bivariate methods (ANM, IGCI and others) at roughly 0.6–0.75 (weighted accuracy).", "",
-            md_table(view), ""]
+    return sorted(suite for suite, g in jobs.groupby("suite") if (g["d"] == 2).all())
+
+
+def pair_lines(jobs: pd.DataFrame) -> list[str]:
+    """One section per cause-effect suite (d = 2: AUROC says little): each method's orientation accuracy with a
+    bootstrap interval over pairs, the share of pairs it scores equal both ways (no call: 1/2), and per kind of
+    pair where the suite tags them (the synthetic ``pairs``)."""
+    out = []
+    for suite in pair_suites(jobs):
+        tb = jobs[jobs["suite"] == suite]
+        per_pair = dataset_means(tb, ["orientation_accuracy"])["orientation_accuracy"]
+        ties = (tb["orientation_accuracy"] == 0.5).groupby(tb["method"]).mean()  # over jobs: seeds apart
+        rows = []
+        for method, v in per_pair.groupby(level="method"):
+            v = v.dropna()
+            rows.append({"method": method, "orientation accuracy [95% CI]": ci_text(*mean_ci(v)), "pairs": len(v),
+                         "equal scores": f"{ties[method]:.2f}", "_mean": v.mean()})
+        view = pd.DataFrame(rows).sort_values(["_mean", "method"], ascending=[False, True]).drop(columns="_mean")
+        if suite == "tuebingen":
+            head = ["## Tübingen cause–effect pairs", "",
+                    "Share of pairs whose true direction a method scores above the reverse (ties count 1/2), "
+                    "unweighted: the benchmark's usual weights by source are not available offline. On d = 2 pairs "
+                    "this, not AUROC, is the number to read; the leaderboard rows stay as they are. Mooij et al. "
+                    "(JMLR 2016) report the classical bivariate methods (ANM, IGCI and others) at roughly 0.6–0.75 "
+                    "(weighted accuracy)."]
+        else:
+            head = [f"## Cause–effect pairs: `{suite}`", "",
+                    "Share of pairs whose true direction a method scores above the reverse (ties count 1/2). On "
+                    "d = 2 pairs this, not AUROC, is the number to read; the leaderboard rows stay as they are."]
+        out += [*head, "`equal scores`: the share of pairs a method scores the same both ways (it makes no "
+                "call).", "", md_table(view), ""]
+        if "kind" in tb and tb["kind"].notna().all():
+            kind = tb.drop_duplicates("dataset").set_index("dataset")["kind"]
+            kinds = per_pair.groupby([per_pair.index.get_level_values("method"),
+                                      kind.reindex(per_pair.index.get_level_values("dataset")).to_numpy()]).mean()
+            kinds = kinds.rename_axis(["method", "kind"]).unstack("kind")
+            kinds = kinds.loc[view["method"]].map(lambda v: f"{v:.2f}").reset_index()
+            out += ["Orientation accuracy by kind of pair (a `linear-gaussian` pair is oriented by no data: 0.5 is "
+                    "the honest score there, and a method far from it reads something else):", "",
+                    md_table(kinds), ""]
+    return out
 
 
 def findings(jobs: pd.DataFrame) -> list[str]:
@@ -255,7 +283,7 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
              f"Git {', '.join(sorted({str(r.get('git_commit')) for r in records}))}; machine "
              f"{machine.get('platform')} ({machine.get('cpus')} CPUs). Every number below traces to a file in `jobs/`.",
              *provenance_lines(records, superseded), "",
-             "## Verdict", "", *verdict(lb, paired), "",
+             "## Verdict", "", *verdict(lb, paired, pair_suites(jobs)), "",
              "## Failure findings", "", *findings(jobs), "",
              "Per-flag counts per method are in `diagnostics.csv`:", "",
              *[f"- {line}" for line in summary_flags(diag)], "",
@@ -281,7 +309,7 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
              "ranked per **tier**: `small` (synthetic, d <= 30), `large` (synthetic, d >= 50) and `real` (real data, "
              "e.g. Sachs); the suite's row over all its datasets comes first.", "", *leaderboard_markdown(lb),
              *untruthed_lines(jobs, run_dir),
-             *tuebingen_lines(jobs),
+             *pair_lines(jobs),
              "## Sorting shortcuts in the data", "", *sortability_lines(jobs), "", *shortcut_md, "",
              "## Figures", "", *[f"- [{p.name}](plots/{p.name})" for p in figures], "",
              f"Each job's predicted graph, with the variables' names: {len(edge_lists)} edge lists in `graphs/` "

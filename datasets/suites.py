@@ -40,6 +40,7 @@ SUITE_SEED_BASE = {
     "gcastle-linear": 35_000,  # datasets.external
     "bnlearn-gaussian": 36_000,  # datasets.bnlearn (seeds of the samples; the networks are fixed)
     "distorted": 37_000,     # also undistorted (the same SCMs)
+    "pairs": 38_000,
 }
 
 #: The distribution the shift suites (``in-dist``, ``ood-*``) move one axis of: the first TabSCM's training
@@ -382,3 +383,38 @@ def distorted() -> list[DatasetRef]:
 @register_suite("undistorted", "the 20 SCMs of distorted, observed as they are (its control)")
 def undistorted() -> list[DatasetRef]:
     return _distortion_suite("undistorted", False)
+
+
+# ---------------------------------------------------------------- cause-effect pairs
+
+#: The kinds of ``pairs``, 20 pairs each: what generates them, and what a bivariate method can use to orient them.
+PAIR_KINDS = {
+    "anm": dict(noise=("laplace", "uniform", "student")),             # additive non-Gaussian noise (SIM)
+    "anm-gaussian": dict(noise=("gaussian",)),                        # additive Gaussian noise (SIM-G's case)
+    "heteroscedastic": dict(noise=("gaussian",), heteroscedastic=True),  # the noise's sd varies with the cause
+    "confounded": dict(noise=("gaussian", "laplace"), hidden=1),      # a hidden common cause of both (SIM-c)
+    "measured": dict(noise=("gaussian", "laplace"), distortion=("exp", "tanh", "cube", "log"),
+                     measurement_noise=0.1),                          # post-nonlinear: a monotone response, sensor noise
+    "linear-gaussian": dict(noise=("gaussian",), mechanism="linear"),  # control: no data orient these
+}
+
+
+@register_suite("pairs", "synthetic cause-effect pairs in the spirit of Mooij et al.'s SIM benchmarks: 120 pairs "
+                         "(d 2, one edge, n 1000, z-scored), 20 of each kind: anm, anm-gaussian, heteroscedastic, "
+                         "confounded (a hidden common cause), measured (post-nonlinear) and linear-gaussian "
+                         "(a control no data orient)")
+def pairs() -> list[DatasetRef]:
+    """Bivariate orientation where the truth is known and no test set is spent: the nonlinear mechanisms in
+    turn (MLP, sine, tanh, quadratic, threshold), the noise families of each kind in turn. The generator's
+    node permutation puts the cause first or second at random. ``confounded`` draws three nodes with every
+    edge and leaves the common cause unmeasured, so the truth is the one edge between the measured two."""
+    base, refs = SUITE_SEED_BASE["pairs"], []
+    for k, (kind, how) in enumerate(PAIR_KINDS.items()):
+        how = dict(how)
+        noises, mech = how.pop("noise"), how.pop("mechanism", None)
+        for i in range(20):
+            spec = SCMSpec(d=2, n=1000, edge_prob=1.0, mechanism=mech or NONLINEAR[i % len(NONLINEAR)],
+                           noise=noises[i % len(noises)], scaling="zscore", **how)
+            name = f"pairs-{kind}-{i:02d}-{spec.mechanism}"
+            refs.append(synthetic_ref(name, spec, base + 20 * k + i, "pairs", kind=kind))
+    return refs

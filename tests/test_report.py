@@ -105,6 +105,29 @@ def test_report_leads_with_the_verdict_and_reports_tuebingen(tmp_path):
     assert "Mooij et al. (JMLR 2016)" in tueb and "0.6–0.75" in tueb
 
 
+def test_a_synthetic_pairs_suite_gets_its_section_with_equal_scores_and_kinds(tmp_path):
+    """Any suite of d = 2 datasets is read by orientation; where its pairs have kinds, per kind. Equal scores are
+    counted per job, so a stochastic method whose two seeds disagree (1 and 0, mean 1/2) makes a call."""
+    from bench.report import build_outputs
+    from tests.test_tables import record
+
+    kinds = ["anm", "anm", "linear-gaussian", "linear-gaussian"]
+    recs = [record("tabscm", f"p{i}", suite="pairs", learned=True, tags={"d": 2, "kind": k},
+                   orientation_accuracy=acc) for i, (k, acc) in enumerate(zip(kinds, [1.0, 0.0, 0.5, 0.5]))]
+    recs += [record("anm", f"p{i}", suite="pairs", seed=seed, tags={"d": 2, "kind": k},
+                    orientation_accuracy=float(seed == 0)) for i, k in enumerate(kinds) for seed in (0, 1)]
+    recs += [record("pc", "big", suite="other", tags={"d": 5})]
+    _write_run(tmp_path, recs)
+    build_outputs(tmp_path)
+    report = (tmp_path / "report.md").read_text()
+    assert "`pairs`" in report and "suite's cause–effect section" in report.split("## Failure findings")[0]
+    section = report.split("## Cause–effect pairs: `pairs`")[1].split("\n## ")[0]
+    assert "| tabscm | 0.500 [" in section and "| 4 | 0.50 |" in section  # two of four pairs scored equal
+    assert "| anm | 0.500 [" in section and "| 4 | 0.00 |" in section   # seeds disagree: no equal scores
+    assert "| method | anm | linear-gaussian |" in section and "| tabscm | 0.50 | 0.50 |" in section
+    assert "Cause–effect pairs: `other`" not in report and "Tübingen" not in report
+
+
 def test_report_has_no_tuebingen_section_without_the_suite(tmp_path):
     from bench.report import build_outputs
     from tests.test_tables import record

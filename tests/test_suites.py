@@ -183,3 +183,21 @@ def test_distorted_is_undistorted_measured_through_monotone_responses():
         assert np.array_equal(B.graph, P.graph)
         assert np.allclose(spearmanr(B.X).statistic, spearmanr(P.X).statistic)
         assert not np.allclose(B.X, P.X)
+
+
+def test_pairs_hold_one_edge_each_way_and_each_kind_is_what_it_says():
+    from datasets.suites import PAIR_KINDS
+
+    refs = suite_refs("pairs")
+    assert len(refs) == 20 * len(PAIR_KINDS) and len({r.name for r in refs}) == len(refs)
+    causes_first = collections.Counter()
+    for r in refs:
+        ds, kind = r.load(), r.tags["kind"]
+        assert ds.X.shape == (1000, 2) and ds.graph.sum() == 1, r.name
+        causes_first[kind] += int(ds.graph[0, 1])
+        meta = ds.meta
+        assert (meta.get("hidden_confounders") == 1) == (kind == "confounded"), r.name
+        assert ("distortions" in meta) == (kind == "measured"), r.name
+        assert (set(meta["node_mechanisms"]) == {"linear"}) == (kind == "linear-gaussian"), r.name
+        assert meta["generator"]["heteroscedastic"] == (kind == "heteroscedastic"), r.name
+    assert all(4 <= causes_first[k] <= 16 for k in PAIR_KINDS), causes_first  # the cause is first or second
