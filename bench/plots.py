@@ -117,8 +117,11 @@ def _with_arrays(run_dir: Path, rows: pd.DataFrame) -> list[tuple[pd.Series, dic
 
 
 def metric_boxes(jobs: pd.DataFrame, out: Path, metric: str = "auroc") -> list[Path]:
-    """Box plots of a metric per method, one panel per mechanism (boxes in the method's colour)."""
+    """Box plots of a metric per method, one panel per mechanism (boxes in the method's colour). Two-variable
+    datasets are left out: with one edge a pair's metric is 0, 1/2 or 1, and a box from 0 to 1 hides the share that
+    the report's cause-effect sections give."""
     jobs = scored(jobs, metric)
+    jobs = jobs[jobs["d"] != 2] if "d" in jobs else jobs
     if "mechanism" not in jobs or jobs["mechanism"].isna().all():
         return []
     order = sorted(jobs["method"].unique())
@@ -173,12 +176,14 @@ def _xy_panels(jobs: pd.DataFrame, y: str, path: Path, title: str, ylabel: str, 
     parts = panels(jobs)
     fig, axes = _grid(len(parts), 3, 5.2, 3.6)
     for ax, (name, real, g) in zip(axes, parts):
-        if real:
+        one_size = not real and g["d"].nunique() == 1  # a line through one d would be a point on a meaningless axis
+        if real or one_size:
             # a network sampled several times (bnlearn) is one point: its samples' mean
             g = g.assign(dataset=g["network"].fillna(g["dataset"])) if "network" in g else g
             per_ds = g.groupby("dataset")["d"].first().sort_values(kind="stable")
-            many = len(per_ds) > REAL_PANEL_MAX
-            cats = [f"{len(per_ds)} datasets (mean)"] if many else [f"{ds}\n(d={int(d)})" for ds, d in per_ds.items()]
+            many = one_size or len(per_ds) > REAL_PANEL_MAX
+            cats = ([f"{len(per_ds)} datasets, d = {int(per_ds.iloc[0])} (mean)"] if one_size else
+                    [f"{len(per_ds)} datasets (mean)"] if many else [f"{ds}\n(d={int(d)})" for ds, d in per_ds.items()])
             where = {ds: 0 if many else i for i, ds in enumerate(per_ds.index)}
             labels = sorted(g["method"].unique())
             width = 0.7 / max(1, len(labels))
@@ -191,7 +196,8 @@ def _xy_panels(jobs: pd.DataFrame, y: str, path: Path, title: str, ylabel: str, 
                 ax.plot(xs, vals.values, ls="none", marker=marker, color=colour, label=method, ms=5)
             ax.set_xticks(range(len(cats)), cats, fontsize=7)
             ax.set_xlim(-0.5, len(cats) - 0.5)
-            ax.set_xlabel("real data (points: not a trend in d)", fontsize=8)
+            ax.set_xlabel("one size (points: not a trend in d)" if one_size else "real data (points: not a trend in d)",
+                          fontsize=8)
         else:
             binned = g["d"].nunique() > D_BINS  # then each job sits at the mean d of its (equal-count) size bin
             x = g["d"].groupby(pd.qcut(g["d"], D_BINS, duplicates="drop"), observed=True).transform("mean") \

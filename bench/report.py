@@ -315,4 +315,6 @@ def build_outputs(run_dir: str | Path) -> list[Path]:
              f"Each job's predicted graph, with the variables' names: {len(edge_lists)} edge lists in `graphs/` "
              "(`source,target,score,directed`; an undirected CPDAG edge is one row, directed false)."]
     write_text(run_dir / "report.md", "\n".join(lines) + "\n")
+    for old in set(plot_dir.glob("*.png")) - set(figures):  # an earlier build's figure this one did not draw
+        old.unlink()
     return paths + [run_dir / "report.md", plot_dir] + ([run_dir / "graphs"] if edge_lists else [])

@@ -160,6 +160,21 @@ def test_real_data_is_never_on_a_line_through_synthetic_sizes(drawn, tmp_path):
     assert all(ln.get_linestyle() == "None" for ln in real.get_lines() if ln.get_label() in ("pc", "ges"))
 
 
+def test_a_suite_of_one_size_is_points_not_a_line_and_pairs_get_no_boxes(drawn, tmp_path):
+    """A synthetic suite with one d (the cause-effect pairs) has no trend to draw; a pair's AUROC is 0, 1/2 or 1, so a
+    box from 0 to 1 would hide the share; the boxes keep the other datasets."""
+    pairs = [record(m, f"p{i}", suite="pairs", auroc=float(i % 2), tags={"d": 2, "data_seed": i, "mechanism": "mlp"})
+             for i in range(4) for m in ("pc", "ges")]
+    plots.auroc_vs_d(jobs_table(pairs), tmp_path)
+    ax = drawn["auroc_vs_d.png"].axes[0]
+    assert "one size" in ax.get_xlabel() and [t.get_text() for t in ax.get_xticklabels()] == ["4 datasets, d = 2 (mean)"]
+    assert all(ln.get_linestyle() == "None" for ln in ax.get_lines() if ln.get_label() in ("pc", "ges"))
+    assert plots.metric_boxes(jobs_table(pairs), tmp_path) == []
+    big = [record(m, "big", suite="s", tags={"d": 10, "data_seed": 9, "mechanism": "linear"}) for m in ("pc", "ges")]
+    plots.metric_boxes(jobs_table(pairs + big), tmp_path)
+    assert [ax.get_title() for ax in drawn["auroc_by_mechanism.png"].axes if ax.get_visible()] == ["linear (1 datasets)"]
+
+
 def _run_with_arrays(tmp_path, truth, preds: dict, has_truth=True):
     """A run folder with one dataset (truth [d, d]) and one job per method, its scores/graph in jobs/*.npz."""
     from bench.store import write_result

@@ -128,6 +128,19 @@ def test_a_synthetic_pairs_suite_gets_its_section_with_equal_scores_and_kinds(tm
     assert "Cause–effect pairs: `other`" not in report and "Tübingen" not in report
 
 
+def test_a_figure_an_earlier_report_drew_and_this_one_does_not_is_removed(tmp_path):
+    from bench.report import build_outputs
+    from tests.test_tables import record
+
+    _write_run(tmp_path, [record("pc", f"d{i}", tags={"d": 5}) for i in range(2)])
+    (tmp_path / "plots").mkdir()
+    (tmp_path / "plots" / "auroc_by_mechanism_of_an_older_run.png").write_bytes(b"old")
+    build_outputs(tmp_path)
+    drawn = sorted(p.name for p in (tmp_path / "plots").glob("*.png"))
+    assert drawn and "auroc_by_mechanism_of_an_older_run.png" not in drawn
+    assert all(f"(plots/{name})" in (tmp_path / "report.md").read_text() for name in drawn)
+
+
 def test_report_has_no_tuebingen_section_without_the_suite(tmp_path):
     from bench.report import build_outputs
     from tests.test_tables import record
