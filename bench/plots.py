@@ -22,6 +22,7 @@ MARKERS = "osD^vP*Xp<>hH8d"
 CHANCE_AT_HALF = ("auroc", "skeleton_auroc", "orientation_accuracy")  # drawn with a dashed line at 0.5
 D_BINS = 5  # at most this many points per line: with a dozen sizes of one or two datasets each, lines zigzag
 REAL_PANEL_MAX = 12  # a real-data panel shows each dataset up to this many; beyond, the suite's mean
+COVERAGE_LABELS = 10  # a training-coverage panel names this many datasets, those farthest from the training cloud
 EDGE_STYLE = {"correct": ("tab:green", "solid"), "reversed": ("tab:orange", "solid"),
               "missing": ("lightgrey", "dashed"), "extra": ("tab:red", "solid"), "undirected": ("tab:blue", "dotted")}
 #: 20 colours far apart (tab10, then ten more of other hues and darkness)
@@ -516,13 +517,29 @@ def training_coverage(jobs: pd.DataFrame, out: Path, panels: int = 2) -> list[Pa
                                                (~inside, "tab:red", "X", "benchmark: outside")):
                 ax.scatter(ds.loc[mask, f"ds_{x}"], ds.loc[mask, f"ds_{y}"], s=40, color=color, marker=marker,
                            edgecolor="black", linewidth=0.4, label=label, zorder=3)
-            for _, r in ds.iterrows():
-                if r.get("tier") == "real" or r["outside_training"]:
-                    ax.annotate(str(r["dataset"]), (r[f"ds_{x}"], r[f"ds_{y}"]), fontsize=6, xytext=(3, 3),
-                                textcoords="offset points")
+            widths = {c: float(np.nanpercentile(np.abs(ref.cloud[c]), 50)) or 1e-2 for c in (x, y)}
+            far = pd.Series(0.0, index=ds.index)  # distance from the cloud's median in robust units, on the axes' scale
+            for c, w in widths.items():
+                cloud = np.arcsinh(ref.cloud[c].to_numpy(dtype=float) / w)
+                spread = float(np.subtract(*np.nanpercentile(cloud, [75, 25]))) or 1.0
+                far = np.maximum(far, np.abs(np.arcsinh(ds[f"ds_{c}"].astype(float) / w) - np.nanmedian(cloud)) / spread)
+            named = ds[(ds.get("tier") == "real") | ds["outside_training"].astype(bool)]
+            at = pd.DataFrame({c: np.arcsinh(pd.concat([ds[f"ds_{c}"], ref.cloud[c]]).astype(float) / w)
+                               for c, w in widths.items()})
+            at = (at - at.min()) / (at.max() - at.min()).replace(0.0, 1.0)  # where a point sits, 0-1 on each axis
+            placed: list[np.ndarray] = []
+            for i, r in named.loc[far[named.index].sort_values(ascending=False, kind="stable").index].iterrows():
+                here = at.iloc[ds.index.get_loc(i)].to_numpy()
+                if len(placed) == COVERAGE_LABELS or any(np.all(np.abs(here - p) < (0.25, 0.04)) for p in placed):
+                    continue  # at most so many names, none written over another
+                placed.append(here)
+                ax.annotate(str(r["dataset"]), (r[f"ds_{x}"], r[f"ds_{y}"]), fontsize=6, xytext=(3, 3),
+                            textcoords="offset points")
+            if len(placed) < len(named):
+                ax.set_title(f"named: {len(placed)} of the {len(named)} real or outside datasets, the farthest from "
+                             "the training cloud", fontsize=7)
             for axis, c in ((ax.xaxis, x), (ax.yaxis, y)):  # linear up to the typical training value, log beyond
-                width = float(np.nanpercentile(np.abs(ref.cloud[c]), 50)) or 1e-2
-                axis._set_axes_scale("symlog", linthresh=width, linscale=0.5)
+                axis._set_axes_scale("symlog", linthresh=widths[c], linscale=0.5)
             ax.set_xlabel(x), ax.set_ylabel(y)
         axes[0][0].legend(fontsize=7, loc="best")
         fig.suptitle(f"{method}: benchmark datasets against {len(ref.cloud)} draws of its training distribution")

@@ -138,6 +138,31 @@ def test_training_coverage_draws_the_benchmark_datasets_against_the_training_clo
     assert training_coverage(_coverage_jobs().drop(columns=["outside_training"]), tmp_path) == []
 
 
+def test_training_coverage_names_a_few_far_datasets_and_none_over_another(drawn, tmp_path, monkeypatch):
+    """Every real or outside dataset named made 99 Tübingen labels one black smear: a panel names at most
+    COVERAGE_LABELS, the farthest from the training cloud first, no two where they would overlap."""
+    import pandas as pd
+
+    from bench import training_coverage as coverage
+    from tests.test_report import _coverage_jobs
+
+    rng = np.random.default_rng(0)
+    cloud = pd.DataFrame({"kurtosis_max": rng.gamma(2, size=200), "n": rng.integers(50, 3000, 200).astype(float),
+                          "abs_corr_mean": rng.uniform(0, 0.6, 200), "nonlinearity_median": rng.uniform(0, 0.1, 200)})
+    monkeypatch.setattr(coverage, "reference_for", lambda name, params: coverage.Reference(cloud))
+    row = _coverage_jobs().iloc[0]
+    rows = [{**row, "dataset": f"far{i:02d}", "ds_kurtosis_max": 50.0 + i, "ds_n": 5000.0 * 1.5 ** i}
+            for i in range(30)]  # spread along a line beyond the cloud, farther with i
+    rows += [{**row, "dataset": f"clump{i}", "ds_kurtosis_max": 1e6, "ds_n": 5000.0} for i in range(5)]
+    plots.training_coverage(pd.DataFrame(rows), tmp_path)
+    ax = drawn["training_coverage_tabscm.png"].axes[0]
+    names = [t.get_text() for t in ax.texts]
+    assert len(names) == plots.COVERAGE_LABELS and names[0] == "far29"  # the farthest first
+    assert "far28" not in names  # it would be written over far29
+    assert sum(n.startswith("clump") for n in names) == 1  # five at one point: one name
+    assert f"named: {len(names)} of the 35" in ax.get_title()
+
+
 def _mixed_jobs():
     """Synthetic d = 10 and 20 and a real dataset at d = 11, as the default suite has."""
     recs = []
