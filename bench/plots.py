@@ -456,7 +456,8 @@ def cd_diagrams(jobs: pd.DataFrame, cd: list, out: Path) -> list[Path]:
 
 def paired_scatter(jobs: pd.DataFrame, lb: pd.DataFrame, out: Path) -> Path | list:
     """Per suite, one panel: each learned method's AUROC against the suite's best trivial baseline's, one point per
-    dataset (seeds averaged), the diagonal drawn; the panel title counts the datasets above and below it."""
+    dataset (seeds averaged), the diagonal drawn; the panel title counts the datasets above and below it, and a
+    spot that several datasets share carries their number."""
     from .leaderboard import dataset_means
     from .paired import references
     panels = []
@@ -477,6 +478,10 @@ def paired_scatter(jobs: pd.DataFrame, lb: pd.DataFrame, out: Path) -> Path | li
             both = per[[base, m]].dropna()
             ax.scatter(both[base], both[m], s=24, color=colors[m], marker=markers[m], label=m, alpha=0.8,
                        edgecolor="none", clip_on=False)
+            stacked = both.round(3).value_counts()  # datasets on one spot (pairs score 0, 1/2 or 1): say how many
+            for (x, y), n in stacked[stacked > 1].items():
+                ax.annotate(str(n), (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7, color=colors[m],
+                            annotation_clip=False)
             d = both[m] - both[base]
             counts.append(f"{m}: {int((d > 1e-9).sum())} above, {int((d.abs() <= 1e-9).sum())} on, "
                           f"{int((d < -1e-9).sum())} below")

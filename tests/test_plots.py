@@ -105,6 +105,7 @@ def test_paired_scatter_has_a_point_per_dataset_and_the_diagonal(drawn, tmp_path
     assert len(ax.collections[0].get_offsets()) == 5  # datasets, not jobs (tabscm ran 3 seeds)
     diag = [ln for ln in ax.get_lines() if list(ln.get_xdata()) == list(ln.get_ydata())]
     assert diag and "3 above, 0 on, 2 below" in ax.get_title()
+    assert sorted(t.get_text() for t in ax.texts) == ["2", "3"]  # points on one spot say how many they are
 
 
 def test_cd_diagram_is_drawn_from_the_rank_test(drawn, tmp_path):
