@@ -494,6 +494,34 @@ def paired_scatter(jobs: pd.DataFrame, lb: pd.DataFrame, out: Path) -> Path | li
     return _save(fig, out / "paired_scatter.png")
 
 
+def _name_farthest(ax, ds: pd.DataFrame, cloud: pd.DataFrame, widths: dict[str, float]) -> None:
+    """Name up to COVERAGE_LABELS of the real or outside datasets on a coverage panel (axes ``widths``' two
+    descriptors, symlog with those widths), the farthest from the training cloud's median first (robust units,
+    on the axes' scale), none where its name would be written over one already there."""
+    x, y = widths
+    scaled = {c: np.arcsinh(pd.concat([ds[f"ds_{c}"], cloud[c]]).astype(float).to_numpy() / w)
+              for c, w in widths.items()}  # the benchmark's datasets first, then the cloud
+    far, at = np.zeros(len(ds)), []
+    for c, v in scaled.items():
+        inside = v[len(ds):]
+        spread = float(np.subtract(*np.nanpercentile(inside, [75, 25]))) or 1.0
+        far = np.maximum(far, np.abs(v[:len(ds)] - np.nanmedian(inside)) / spread)
+        at.append((v[:len(ds)] - np.nanmin(v)) / ((np.nanmax(v) - np.nanmin(v)) or 1.0))  # 0-1 along the axis
+    at = np.column_stack(at)
+    named = np.flatnonzero(((ds.get("tier") == "real") | ds["outside_training"].astype(bool)).to_numpy())
+    placed: list[np.ndarray] = []
+    for k in named[np.argsort(-far[named], kind="stable")]:
+        if len(placed) == COVERAGE_LABELS or any(np.all(np.abs(at[k] - p) < (0.25, 0.04)) for p in placed):
+            continue  # at most so many names, none written over another
+        placed.append(at[k])
+        r = ds.iloc[k]
+        ax.annotate(str(r["dataset"]), (r[f"ds_{x}"], r[f"ds_{y}"]), fontsize=6, xytext=(3, 3),
+                    textcoords="offset points")
+    if len(placed) < len(named):
+        ax.set_title(f"named: {len(placed)} of the {len(named)} real or outside datasets, the farthest from the "
+                     "training cloud", fontsize=7)
+
+
 def training_coverage(jobs: pd.DataFrame, out: Path, panels: int = 2) -> list[Path]:
     """Per learned method that declares its training data: the benchmark datasets (red: outside it, blue: inside)
     against its training datasets (grey), on the descriptors most often responsible for "outside" (asinh axes)."""
@@ -523,26 +551,7 @@ def training_coverage(jobs: pd.DataFrame, out: Path, panels: int = 2) -> list[Pa
                 ax.scatter(ds.loc[mask, f"ds_{x}"], ds.loc[mask, f"ds_{y}"], s=40, color=color, marker=marker,
                            edgecolor="black", linewidth=0.4, label=label, zorder=3)
             widths = {c: float(np.nanpercentile(np.abs(ref.cloud[c]), 50)) or 1e-2 for c in (x, y)}
-            far = pd.Series(0.0, index=ds.index)  # distance from the cloud's median in robust units, on the axes' scale
-            for c, w in widths.items():
-                cloud = np.arcsinh(ref.cloud[c].to_numpy(dtype=float) / w)
-                spread = float(np.subtract(*np.nanpercentile(cloud, [75, 25]))) or 1.0
-                far = np.maximum(far, np.abs(np.arcsinh(ds[f"ds_{c}"].astype(float) / w) - np.nanmedian(cloud)) / spread)
-            named = ds[(ds.get("tier") == "real") | ds["outside_training"].astype(bool)]
-            at = pd.DataFrame({c: np.arcsinh(pd.concat([ds[f"ds_{c}"], ref.cloud[c]]).astype(float) / w)
-                               for c, w in widths.items()})
-            at = (at - at.min()) / (at.max() - at.min()).replace(0.0, 1.0)  # where a point sits, 0-1 on each axis
-            placed: list[np.ndarray] = []
-            for i, r in named.loc[far[named.index].sort_values(ascending=False, kind="stable").index].iterrows():
-                here = at.iloc[ds.index.get_loc(i)].to_numpy()
-                if len(placed) == COVERAGE_LABELS or any(np.all(np.abs(here - p) < (0.25, 0.04)) for p in placed):
-                    continue  # at most so many names, none written over another
-                placed.append(here)
-                ax.annotate(str(r["dataset"]), (r[f"ds_{x}"], r[f"ds_{y}"]), fontsize=6, xytext=(3, 3),
-                            textcoords="offset points")
-            if len(placed) < len(named):
-                ax.set_title(f"named: {len(placed)} of the {len(named)} real or outside datasets, the farthest from "
-                             "the training cloud", fontsize=7)
+            _name_farthest(ax, ds, ref.cloud, widths)
             for axis, c in ((ax.xaxis, x), (ax.yaxis, y)):  # linear up to the typical training value, log beyond
                 axis._set_axes_scale("symlog", linthresh=widths[c], linscale=0.5)
             ax.set_xlabel(x), ax.set_ylabel(y)
