@@ -494,19 +494,19 @@ def paired_scatter(jobs: pd.DataFrame, lb: pd.DataFrame, out: Path) -> Path | li
     return _save(fig, out / "paired_scatter.png")
 
 
-def _name_farthest(ax, ds: pd.DataFrame, cloud: pd.DataFrame, widths: dict[str, float]) -> None:
+def _name_farthest(ax, ds: pd.DataFrame, ref, widths: dict[str, float]) -> None:
     """Name up to COVERAGE_LABELS of the real or outside datasets on a coverage panel (axes ``widths``' two
-    descriptors, symlog with those widths), the farthest from the training cloud's median first (robust units,
-    on the axes' scale), none where its name would be written over one already there."""
+    descriptors, symlog with those widths), the farthest from the training cloud first (on the panel's two
+    descriptors, in the units ``ref`` standardizes them to), none where its name would be written over one already
+    there."""
     x, y = widths
-    scaled = {c: np.arcsinh(pd.concat([ds[f"ds_{c}"], cloud[c]]).astype(float).to_numpy() / w)
-              for c, w in widths.items()}  # the benchmark's datasets first, then the cloud
-    far, at = np.zeros(len(ds)), []
-    for c, v in scaled.items():
-        inside = v[len(ds):]
-        spread = float(np.subtract(*np.nanpercentile(inside, [75, 25]))) or 1.0
-        far = np.maximum(far, np.abs(v[:len(ds)] - np.nanmedian(inside)) / spread)
-        at.append((v[:len(ds)] - np.nanmin(v)) / ((np.nanmax(v) - np.nanmin(v)) or 1.0))  # 0-1 along the axis
+    cols = [ref.cols.index(c) for c in widths]
+    z = (np.arcsinh(ds[[f"ds_{c}" for c in widths]].to_numpy(dtype=float)) - ref.med[cols]) / ref.scale[cols]
+    far = np.nanmax(np.abs(z), axis=1)
+    at = []
+    for c, w in widths.items():  # where each dataset sits along the axis, 0-1, on the axis' own scale
+        v = np.arcsinh(pd.concat([ds[f"ds_{c}"], ref.cloud[c]]).astype(float).to_numpy() / w)
+        at.append((v[:len(ds)] - np.nanmin(v)) / ((np.nanmax(v) - np.nanmin(v)) or 1.0))
     at = np.column_stack(at)
     named = np.flatnonzero(((ds.get("tier") == "real") | ds["outside_training"].astype(bool)).to_numpy())
     placed: list[np.ndarray] = []
@@ -551,7 +551,7 @@ def training_coverage(jobs: pd.DataFrame, out: Path, panels: int = 2) -> list[Pa
                 ax.scatter(ds.loc[mask, f"ds_{x}"], ds.loc[mask, f"ds_{y}"], s=40, color=color, marker=marker,
                            edgecolor="black", linewidth=0.4, label=label, zorder=3)
             widths = {c: float(np.nanpercentile(np.abs(ref.cloud[c]), 50)) or 1e-2 for c in (x, y)}
-            _name_farthest(ax, ds, ref.cloud, widths)
+            _name_farthest(ax, ds, ref, widths)
             for axis, c in ((ax.xaxis, x), (ax.yaxis, y)):  # linear up to the typical training value, log beyond
                 axis._set_axes_scale("symlog", linthresh=widths[c], linscale=0.5)
             ax.set_xlabel(x), ax.set_ylabel(y)

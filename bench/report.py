@@ -133,9 +133,8 @@ def pair_lines(jobs: pd.DataFrame) -> list[str]:
                 "call).", "", md_table(view), ""]
         if "kind" in tb and tb["kind"].notna().all():
             kind = tb.drop_duplicates("dataset").set_index("dataset")["kind"]
-            kinds = per_pair.groupby([per_pair.index.get_level_values("method"),
-                                      kind.reindex(per_pair.index.get_level_values("dataset")).to_numpy()]).mean()
-            kinds = kinds.rename_axis(["method", "kind"]).unstack("kind")
+            kinds = per_pair.to_frame().join(kind, on="dataset").groupby(["method", "kind"])[
+                "orientation_accuracy"].mean().unstack("kind")
             kinds = kinds.loc[view["method"]].map(lambda v: f"{v:.2f}").reset_index()
             out += ["Orientation accuracy by kind of pair (a `linear-gaussian` pair is oriented by no data: 0.5 is "
                     "the honest score there, and a method far from it reads something else):", "",
