@@ -168,7 +168,7 @@ def _plot(scal: pd.DataFrame, plot_dir: Path, all_methods) -> Path:
               order=[SCALING_LABEL[v] for v in SCALING_ORDER if SCALING_LABEL[v] in set(data["scaling"])])
     sns.pointplot(data=data, y="auroc", ax=axes[0], legend=False, **kw)
     sns.pointplot(data=data, y="orientation_accuracy", ax=axes[1], **kw)
-    axes[0].set_title("AUROC: the same graphs, raw → z-scored → iSCM")
+    axes[0].set_title("AUROC: the same graphs, " + " → ".join(kw["order"]))  # the scalings this run has
     axes[1].set_title("orientation accuracy")
     for ax in axes:
         plots.chance_line(ax, "auroc")

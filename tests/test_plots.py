@@ -70,6 +70,7 @@ def test_every_figure_uses_the_runs_colour_for_a_method(drawn, tmp_path):
         seen = _legend_colors(drawn[name])
         assert seen and all(seen[m] == expected[m] for m in seen), name
     assert set(_legend_colors(drawn["auroc_vs_d.png"])) == set(METHODS)
+    assert drawn["shortcuts.png"].axes[0].get_title().endswith("graphs, raw → z-scored")  # the scalings it has
 
 
 def test_auroc_vs_d_has_one_line_per_method(drawn, tmp_path):
