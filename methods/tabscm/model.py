@@ -83,7 +83,10 @@ def regression_features(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     H = torch.einsum("bnia,bnic->biac", D, D)                                # [B, i, 3, 3]
     b = (D.reshape(Bt, n, 3 * d).transpose(1, 2) @ X).reshape(Bt, d, 3, d)   # [B, i, 3, j]
     eye = torch.eye(3, dtype=X.dtype, device=X.device)
-    c = torch.linalg.solve(H + 1e-3 * n * eye, b)                            # [B, i, 3, j]
+    # solve_ex: float32 rounding can leave an exact zero pivot in this positive-definite system (campaign run 13
+    # stopped on one, where torch.linalg.solve raises); that column then gets no fit (c = 0, R^2 = 0)
+    c, info = torch.linalg.solve_ex(H + 1e-3 * n * eye, b)                   # [B, i, 3, j]
+    c = torch.where((info == 0)[:, :, None, None], c, 0.0)
     sse = (n - 2 * (c * b).sum(2) + (c * (H @ c)).sum(2)).clamp_min(1e-6 * n)  # [B, i, j]
     QD = (Q[..., :, None] * D[..., None, :]).reshape(Bt, n, 6 * d)            # [B, n, (i, q, a)]
     s1 = (Q.reshape(Bt, n, 2 * d).transpose(1, 2) @ (X * X)).reshape(Bt, d, 2, d)
